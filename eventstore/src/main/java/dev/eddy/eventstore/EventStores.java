@@ -1,0 +1,31 @@
+package dev.eddy.eventstore;
+
+import dev.eddy.eventstore.mapdb.MapDbEventStore;
+import dev.eddy.eventstore.mapdb.MapDbOptions;
+import dev.eddy.eventstore.memory.InMemoryEventStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+
+/** Static factories for the backends. */
+public final class EventStores {
+
+    private EventStores() {
+    }
+
+    /** Opens (creating or recovering) the MapDB store in {@code dataDir} with default options. */
+    public static Future<EventStore> mapdb(Vertx vertx, Path dataDir) {
+        return mapdb(vertx, MapDbOptions.defaults(dataDir));
+    }
+
+    /** Opens (creating or recovering) the MapDB store described by the options. */
+    public static Future<EventStore> mapdb(Vertx vertx, MapDbOptions options) {
+        return MapDbEventStore.open(vertx, options).map(store -> store);
+    }
+
+    /** A store that keeps everything in memory: fast, lost on exit. */
+    public static EventStore memory(Vertx vertx) {
+        return InMemoryEventStore.create(vertx);
+    }
+}

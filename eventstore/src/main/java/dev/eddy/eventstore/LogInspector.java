@@ -1,0 +1,10 @@
+package dev.eddy.eventstore;
+
+import io.vertx.core.Future;
+
+/** Tells a log's bounds. Thread-safe. */
+public interface LogInspector {
+
+    /** The log's current bounds; an unknown log is {@link LogState#EMPTY}. */
+    Future<LogState> state(String log);
+}

@@ -1,0 +1,50 @@
+package dev.eddy.platform;
+
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * The Kinesis Data Streams semantics over the event store: stream lifecycle, routing, sequence numbers,
+ * shard iterators. Every failure is a {@link PlatformException}. Thread-safe; no method blocks, so all
+ * may be called from an event loop.
+ */
+public interface Streams {
+
+    /** Creates the stream (CREATING, then ACTIVE). Fails RESOURCE_IN_USE if the name exists. */
+    Future<Void> createStream(CreateStreamRequest request);
+
+    /** Marks the stream DELETING and removes it and its records in the background. */
+    Future<Void> deleteStream(String name, boolean enforceConsumerDeletion);
+
+    /** The stream with all its shards. */
+    Future<StreamDescription> describeStream(String name);
+
+    /** Every stream, sorted by name. */
+    Future<List<StreamDescription>> listStreams();
+
+    /** Puts one record; fails the future (no partial result) when it cannot be stored. */
+    Future<PutResult> putRecord(String stream, PutEntry entry);
+
+    /**
+     * Puts records; the answer has one result per entry, in order. Entries for the same shard are
+     * appended as one atomic batch, so per-key order is kept. An entry that could not be stored has a
+     * failure result; an invalid stream fails the whole call.
+     */
+    Future<List<PutResult>> putRecords(String stream, List<PutEntry> entries);
+
+    /** A new opaque, tamper-evident iterator, valid for five minutes. */
+    Future<String> getShardIterator(ShardIteratorRequest request);
+
+    /** Records at the iterator (at most {@code limit}, and at most 10 MiB), and the next iterator. */
+    Future<GetRecordsResult> getRecords(String shardIterator, int limit);
+
+    /** The stream's shards that pass the filter ({@code null}: all), in shard-id order. */
+    Future<List<Shard>> listShards(String stream, ShardFilter filter);
+
+    /** The stream's ARN. */
+    String arn(String stream);
+
+    /** The stream name inside an ARN of this server's region and account; INVALID_ARGUMENT otherwise. */
+    String streamNameFromArn(String arn);
+}

@@ -192,7 +192,7 @@ class StreamsImplTest {
                 PutEntry.of("ok", null, bytes("x")),
                 PutEntry.of("k", HashKeys.SPACE.toString(), bytes("y"))))).code());
         assertEquals(ErrorCode.INVALID_ARGUMENT, failure(streams.putRecord("s",
-                PutEntry.of("k", null, new byte[1024 * 1024])))).code());
+                PutEntry.of("k", null, new byte[1024 * 1024]))).code());
         assertEquals(ErrorCode.RESOURCE_NOT_FOUND, failure(streams.putRecord("nope",
                 PutEntry.of("k", null, bytes("x")))).code());
         for (Shard shard : await(streams.listShards("s", null))) {

@@ -236,9 +236,9 @@ public abstract class StoreEngine implements EventStore {
         LogIndex.ReadPlan plan = index.readPlan(fromPosition, maxRecords);
         List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
         long[] bytes = {0};
-        boolean full = false;
+        boolean[] full = {false};
         for (long first : plan.batchFirsts()) {
-            if (full) {
+            if (full[0]) {
                 break;
             }
             byte[] blob = index.slot.batchBlocking(first);
@@ -247,13 +247,13 @@ public abstract class StoreEngine implements EventStore {
             }
             BatchCodec.decode(blob, p -> p >= plan.begin() && p < plan.committedNext(), record -> {
                 if (out.size() >= maxRecords || (!out.isEmpty() && bytes[0] + record.size() > maxBytes)) {
+                    full[0] = true; // stop here: skipping this record to take a later one would leave a gap
                     return false;
                 }
                 out.add(record);
                 bytes[0] += record.size();
                 return true;
             });
-            full = out.size() >= maxRecords || (!out.isEmpty() && bytes[0] >= maxBytes);
         }
         long next = out.isEmpty() ? plan.begin() : out.get(out.size() - 1).position() + 1;
         return new ReadResult(Collections.unmodifiableList(out), next, plan.state());

@@ -144,9 +144,10 @@ final class GroupCommitWriter {
             try {
                 group.add(queue.take());
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                // Nobody should interrupt this private thread; if someone does, stop writing but keep draining
+                // the queue so every caller still gets an answer.
                 fence(new StorageUnavailableException("the event store writer was interrupted", e));
-                return;
+                continue;
             }
             long bytes = group.get(0).bytes;
             Pending<?> p;
@@ -154,10 +155,7 @@ final class GroupCommitWriter {
                 group.add(p);
                 bytes += p.bytes;
             }
-            closing = group.remove(closeMarker);
-            if (!closing && group.contains(closeMarker)) {
-                throw new IllegalStateException("close marker queued twice");
-            }
+            closing = group.remove(closeMarker); // always last: submit refuses everything after it
             runGroup(group);
         }
         // Nothing can be queued after the close marker (submit checks accepting under the same lock).

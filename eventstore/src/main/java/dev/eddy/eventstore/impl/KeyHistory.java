@@ -59,8 +59,8 @@ final class KeyHistory {
     }
 
     /**
-     * Positions of versions {@code >= fromVersion} below {@code limit}, at most {@code max}; the versions are
-     * written to {@code versionsOut[0]} as the first one's version.
+     * Positions of versions {@code >= fromVersion} below {@code limit}, at most {@code max}, in version order;
+     * the first one's version is written to {@code firstVersionOut[0]}.
      */
     long[] positions(long fromVersion, long limit, int max, long[] firstVersionOut) {
         long from = Math.max(fromVersion, baseVersion);

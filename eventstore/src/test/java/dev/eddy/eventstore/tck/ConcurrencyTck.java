@@ -5,7 +5,9 @@ import dev.eddy.eventstore.AppendResult;
 import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.ReadResult;
 import dev.eddy.eventstore.StoredRecord;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,6 +123,25 @@ public abstract class ConcurrencyTck extends EventStoreTckBase {
         } finally {
             writer.shutdownNow();
         }
+    }
+
+    @Test
+    void futuresCompleteOnTheCallersContext() throws Exception {
+        Context context = vertx.getOrCreateContext();
+        CompletableFuture<List<Boolean>> answer = new CompletableFuture<>();
+        context.runOnContext(v -> {
+            List<Boolean> same = new ArrayList<>();
+            store.append("log", AppendBatch.of(List.of(rec("k", "v")), 1))
+                    .onComplete(ar -> same.add(ar.succeeded() && Vertx.currentContext() == context))
+                    .compose(r -> store.read("log", 0, 10, 1000))
+                    .onComplete(ar -> same.add(ar.succeeded() && Vertx.currentContext() == context))
+                    .compose(r -> store.put("ns", "k", new byte[1]))
+                    .onComplete(ar -> same.add(ar.succeeded() && Vertx.currentContext() == context))
+                    .compose(r -> store.readKey("log", "k", 0, 10))
+                    .onComplete(ar -> same.add(ar.succeeded() && Vertx.currentContext() == context))
+                    .onComplete(ar -> answer.complete(same), answer::completeExceptionally);
+        });
+        assertEquals(List.of(true, true, true, true), answer.get(30, TimeUnit.SECONDS));
     }
 
     @Test

@@ -42,6 +42,8 @@ public abstract class DurabilityTck extends EventStoreTckBase {
         await(store.put("streams", "s", bytes("{\"name\":\"s\"}")));
         await(store.put("shards", "s/0", bytes("{}")));
         await(store.saveCheckpoint("app/s/0", 17));
+        await(store.put("shards", "s/1", bytes("{}")));
+        await(store.remove("shards", "s/1"));
 
         Map<String, List<StoredRecord>> before = new HashMap<>();
         Map<String, LogState> states = new HashMap<>();

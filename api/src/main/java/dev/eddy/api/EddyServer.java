@@ -26,8 +26,7 @@ public final class EddyServer {
     private final Streams streams;
     private final AtomicInteger port = new AtomicInteger(-1);
     private volatile boolean ready;
-    private volatile String firstDeployment;
-    private volatile String otherDeployments;
+    private volatile String deployment;
     private Future<Void> closing;
 
     private EddyServer(Vertx vertx, EddyConfig config, EventStore store, Streams streams) {
@@ -55,22 +54,15 @@ public final class EddyServer {
     private Future<Void> listen() {
         KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
                 config.maxRequestBytes());
-        // The first instance binds (resolving port 0); the others then share the bound port.
-        return vertx.deployVerticle(new HttpVerticle(config.host(), config.port(), handler, this::isReady, port::set))
-                .compose(id -> {
-                    firstDeployment = id;
-                    int more = config.effectiveHttpInstances() - 1;
-                    if (more <= 0) {
-                        return Future.succeededFuture();
-                    }
-                    int bound = port.get();
-                    return vertx.deployVerticle(() -> new HttpVerticle(config.host(), bound, handler, this::isReady,
-                                    p -> { }), new DeploymentOptions().setInstances(more))
-                            .onSuccess(otherId -> otherDeployments = otherId)
-                            .mapEmpty();
+        // Port 0 would give each instance its own random port; a negative port shares one random port.
+        int listenPort = config.port() == 0 ? -1 : config.port();
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, this::isReady, port::set),
+                        new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
+                .onSuccess(id -> {
+                    deployment = id;
+                    ready = true;
                 })
-                .onSuccess(v -> ready = true)
-                .recover(failure -> undeploy().transform(ignored -> Future.failedFuture(failure)));
+                .mapEmpty();
     }
 
     /** The port the server listens on (the bound one when configured with port 0). */
@@ -108,8 +100,6 @@ public final class EddyServer {
     }
 
     private Future<Void> undeploy() {
-        Future<Void> others = otherDeployments == null ? Future.succeededFuture() : vertx.undeploy(otherDeployments);
-        return others.transform(ignored -> firstDeployment == null ? Future.<Void>succeededFuture()
-                : vertx.undeploy(firstDeployment));
+        return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
     }
 }

@@ -1,7 +1,7 @@
 package dev.eddy.api.kinesis;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORMapper;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 
 /**
  * The two body encodings of the Kinesis protocol. Both parse to, and write from, one Jackson tree, so one

@@ -43,11 +43,13 @@ public final class Main {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Awaited from this plain thread, so no completion is dispatched to a closing event loop.
             try {
-                server.close().eventually(() -> vertx.close()).await(30, TimeUnit.SECONDS);
+                server.close().await(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 System.err.println("eddy: unclean shutdown: " + e.getMessage());
             }
+            closeQuietly(vertx);
         }, "eddy-shutdown"));
         System.out.println(banner(config, server.actualPort()));
     }

@@ -14,7 +14,6 @@ import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -197,7 +196,7 @@ final class RecordActions {
      * maximum record size, explicit hash key within 0..2^128-1. Returns the record's size in bytes.
      */
     private static long checkRecord(String key, String hashKey, byte[] data, String where) {
-        long size = (long) key.getBytes(StandardCharsets.UTF_8).length + data.length;
+        long size = utf8Length(key) + data.length;
         if (size > MAX_RECORD_BYTES) {
             throw KinesisException.invalidArgument("Record size exceeds the maximum record size of " + MAX_RECORD_BYTES
                     + " bytes" + where + ": partition key and data total " + size + " bytes.");
@@ -207,5 +206,24 @@ final class RecordActions {
                     + "[0, 2^128-1]. Specified value was " + hashKey + where + ".");
         }
         return size;
+    }
+
+    /** UTF-8 length without encoding (this runs for every record of every put). */
+    static int utf8Length(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 }

@@ -35,7 +35,8 @@ public final class BenchCommand {
         return run(args, System.out, System.err);
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    /** Runs the bench printing to the given streams (the report to {@code out}, progress and errors to {@code err}). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         BenchOptions options;
         try {
             options = BenchOptions.parse(args);

@@ -41,7 +41,7 @@ class ConcurrentWritersTest {
     private static final int WRITERS = 8;
     private static final int KEYS = 64;
     private static final int CALLS_PER_WRITER = 25;
-    private static final int ENTRIES_PER_CALL = 100;
+    private static final int ENTRIES_PER_CALL = 128; // a multiple of the 8 keys a writer owns
 
     private EddyFixture eddy;
     private KinesisClient client;

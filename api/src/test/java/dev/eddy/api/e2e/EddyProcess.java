@@ -70,12 +70,37 @@ final class EddyProcess {
         pump.setDaemon(true);
         pump.start();
         EddyProcess eddy = new EddyProcess(process, port, lines, stderr);
-        if (!banner.await(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("no 'listening on' banner in 30 s; " + eddy.diagnostics());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!banner.await(50, TimeUnit.MILLISECONDS)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException((process.isAlive() ? "no 'listening on' banner in 30 s"
+                        : "server exited with " + process.waitFor()) + " on data dir " + dataDir + " (copy kept at "
+                        + keepCopy(dataDir) + "); " + eddy.diagnostics());
+            }
         }
         eddy.awaitReady(Duration.ofSeconds(30));
         return eddy;
+    }
+
+    /** Copies a data directory the server could not start on, for a post-mortem; returns where. */
+    private static Path keepCopy(Path dataDir) {
+        try {
+            Path copy = Files.createTempDirectory("eddy-failed-start-");
+            try (var files = Files.walk(dataDir)) {
+                for (Path p : (Iterable<Path>) files::iterator) {
+                    Path target = copy.resolve(dataDir.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(p, target);
+                    }
+                }
+            }
+            return copy;
+        } catch (IOException e) {
+            return Path.of("(not copied: " + e + ")");
+        }
     }
 
     private void awaitReady(Duration timeout) throws InterruptedException {

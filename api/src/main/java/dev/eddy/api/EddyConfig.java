@@ -1,0 +1,289 @@
+package dev.eddy.api;
+
+import dev.eddy.platform.PlatformOptions;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiFunction;
+
+/**
+ * The server's settings: the one place that names every setting, its default, flag, environment
+ * variable and meaning. Immutable.
+ *
+ * <p>Precedence: command-line flag ({@code --port 4567} or {@code --port=4567}) &gt; environment
+ * variable ({@code EDDY_PORT}) &gt; default. {@link #help()} lists every setting.
+ *
+ * @param port              TCP port; 0 picks a free one
+ * @param host              interface to bind
+ * @param dataDir           the MapDB data directory
+ * @param storage           {@code mapdb} or {@code memory}
+ * @param region            the AWS region named in ARNs
+ * @param accountId         the 12-digit account id named in ARNs
+ * @param maxRequestBytes   largest accepted request body
+ * @param createStreamDelay how long a new stream stays CREATING
+ * @param deleteStreamDelay how long a deleted stream stays DELETING
+ * @param shardLimit        most shards one stream may have
+ * @param httpInstances     HTTP server instances (event loops serving requests); 0 means one per CPU core
+ * @param clock             clock for arrival timestamps and iterator expiry (not a setting; tests inject it)
+ */
+public record EddyConfig(int port, String host, Path dataDir, String storage, String region, String accountId,
+                         int maxRequestBytes, Duration createStreamDelay, Duration deleteStreamDelay,
+                         int shardLimit, int httpInstances, Clock clock) {
+
+    /** The server's version, shown in the banner. */
+    public static final String VERSION = "0.1.0";
+
+    /** One setting: how it is named on the command line and in the environment, and how it is applied. */
+    private record Setting(String name, String defaultValue, String description,
+                           BiFunction<EddyConfig, String, EddyConfig> apply) {
+
+        String flag() {
+            return "--" + name;
+        }
+
+        String env() {
+            return "EDDY_" + name.replace('-', '_').toUpperCase(Locale.ROOT);
+        }
+    }
+
+    private static final List<Setting> SETTINGS = List.of(
+            new Setting("port", "4567", "TCP port to listen on (0 picks a free port)",
+                    (c, v) -> c.withPort(intIn(v, 0, 65535))),
+            new Setting("host", "0.0.0.0", "interface to bind",
+                    (c, v) -> c.withHost(nonBlank(v))),
+            new Setting("data-dir", "./data", "data directory of the mapdb storage",
+                    (c, v) -> c.withDataDir(Path.of(nonBlank(v)))),
+            new Setting("storage", "mapdb", "storage backend: mapdb (durable) or memory (lost on exit)",
+                    (c, v) -> c.withStorage(v)),
+            new Setting("region", "us-east-1", "AWS region named in stream ARNs",
+                    (c, v) -> c.withRegion(matching(v, "[a-z0-9-]+", "a region such as us-east-1"))),
+            new Setting("account", "000000000000", "12-digit AWS account id named in stream ARNs",
+                    (c, v) -> c.withAccountId(matching(v, "\\d{12}", "12 digits"))),
+            new Setting("max-request-bytes", "10485760", "largest accepted request body in bytes",
+                    (c, v) -> c.withMaxRequestBytes(intIn(v, 1024, Integer.MAX_VALUE))),
+            new Setting("create-stream-delay-ms", "0", "milliseconds a new stream stays CREATING",
+                    (c, v) -> c.withStreamDelays(Duration.ofMillis(intIn(v, 0, 3_600_000)), c.deleteStreamDelay)),
+            new Setting("delete-stream-delay-ms", "0", "milliseconds a deleted stream stays DELETING",
+                    (c, v) -> c.withStreamDelays(c.createStreamDelay, Duration.ofMillis(intIn(v, 0, 3_600_000)))),
+            new Setting("shard-limit", "1024", "most shards one stream may have",
+                    (c, v) -> c.withShardLimit(intIn(v, 1, 100_000))),
+            new Setting("http-instances", "0", "HTTP server instances (event loops); 0 = one per CPU core",
+                    (c, v) -> c.withHttpInstances(intIn(v, 0, 256))));
+
+    public EddyConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(region, "region");
+        Objects.requireNonNull(accountId, "accountId");
+        Objects.requireNonNull(createStreamDelay, "createStreamDelay");
+        Objects.requireNonNull(deleteStreamDelay, "deleteStreamDelay");
+        Objects.requireNonNull(clock, "clock");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port must be 0..65535, was " + port);
+        }
+        if (!storage.equals("mapdb") && !storage.equals("memory")) {
+            throw new IllegalArgumentException("storage must be mapdb or memory, was '" + storage + "'");
+        }
+    }
+
+    /** Every setting at its default. */
+    public static EddyConfig defaults() {
+        EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "us-east-1",
+                "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, Clock.systemUTC());
+        for (Setting s : SETTINGS) {
+            config = s.apply.apply(config, s.defaultValue); // keeps the table above the single source of defaults
+        }
+        return config;
+    }
+
+    /**
+     * Reads the settings from flags and environment over the defaults.
+     *
+     * @throws IllegalArgumentException naming the flag or variable and the expected value
+     */
+    public static EddyConfig parse(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--")) {
+                throw new IllegalArgumentException("Unexpected argument '" + arg + "'. Run with --help to list the settings.");
+            }
+            String name;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq >= 0) {
+                name = arg.substring(2, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                name = arg.substring(2);
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException("Option --" + name + " needs a value");
+                }
+                value = args[++i];
+            }
+            if (find(name) == null) {
+                throw new IllegalArgumentException("Unknown option '--" + name + "'. Run with --help to list the settings.");
+            }
+            flags.put(name, value);
+        }
+        EddyConfig config = defaults();
+        for (Setting s : SETTINGS) {
+            String value = flags.get(s.name);
+            String source = s.flag();
+            if (value == null && env.get(s.env()) != null) {
+                value = env.get(s.env());
+                source = "environment variable " + s.env();
+            }
+            if (value != null) {
+                try {
+                    config = s.apply.apply(config, value.trim());
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("Invalid value '" + value + "' for " + source + ": "
+                            + e.getMessage(), e);
+                }
+            }
+        }
+        return config;
+    }
+
+    /** Whether the arguments ask for help ({@code --help} or {@code -h}). */
+    public static boolean wantsHelp(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The usage text: every setting with its flag, environment variable, default and description. */
+    public static String help() {
+        StringBuilder out = new StringBuilder();
+        out.append("Eddy ").append(VERSION).append(" - a durable Kinesis-compatible streaming server\n\n")
+                .append("Usage: java -jar eddy.jar [options]\n")
+                .append("       java -jar eddy.jar bench [bench options]   (run 'bench --help')\n\n")
+                .append("Options (flag > environment variable > default):\n");
+        List<String[]> rows = new ArrayList<>();
+        for (Setting s : SETTINGS) {
+            rows.add(new String[]{s.flag() + " <value>", s.env(), s.defaultValue, s.description});
+        }
+        rows.add(new String[]{"--help", "", "", "print this help and exit"});
+        int[] widths = new int[3];
+        for (String[] row : rows) {
+            for (int i = 0; i < 3; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            out.append(String.format("  %-" + widths[0] + "s  %-" + widths[1] + "s  %-" + Math.max(widths[2], 1)
+                    + "s  %s%n", row[0], row[1], row[2], row[3]));
+        }
+        return out.toString();
+    }
+
+    /** The platform's options derived from these settings. */
+    public PlatformOptions platformOptions() {
+        PlatformOptions defaults = PlatformOptions.defaults();
+        return new PlatformOptions(region, accountId, clock, createStreamDelay, deleteStreamDelay,
+                defaults.iteratorTtl(), shardLimit);
+    }
+
+    public EddyConfig withPort(int port) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withHost(String host) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withDataDir(Path dataDir) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withStorage(String storage) {
+        return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), region, accountId,
+                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withRegion(String region) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withAccountId(String accountId) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withMaxRequestBytes(int maxRequestBytes) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withStreamDelays(Duration createStreamDelay, Duration deleteStreamDelay) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withShardLimit(int shardLimit) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    public EddyConfig withHttpInstances(int httpInstances) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    /** The number of HTTP server instances to run: {@link #httpInstances}, or one per core when 0. */
+    public int effectiveHttpInstances() {
+        return httpInstances > 0 ? httpInstances : Runtime.getRuntime().availableProcessors();
+    }
+
+    public EddyConfig withClock(Clock clock) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, clock);
+    }
+
+    private static Setting find(String name) {
+        return SETTINGS.stream().filter(s -> s.name.equals(name)).findFirst().orElse(null);
+    }
+
+    private static int intIn(String value, int min, int max) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("expected an integer in " + min + ".." + max);
+        }
+        if (parsed < min || parsed > max) {
+            throw new IllegalArgumentException("expected an integer in " + min + ".." + max);
+        }
+        return (int) parsed;
+    }
+
+    private static String nonBlank(String value) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("expected a non-empty value");
+        }
+        return value;
+    }
+
+    private static String matching(String value, String regex, String expected) {
+        if (!value.matches(regex)) {
+            throw new IllegalArgumentException("expected " + expected);
+        }
+        return value;
+    }
+}

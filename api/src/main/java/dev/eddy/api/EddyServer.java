@@ -1,0 +1,105 @@
+package dev.eddy.api;
+
+import dev.eddy.api.kinesis.KinesisApi;
+import dev.eddy.api.kinesis.KinesisHttpHandler;
+import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.EventStores;
+import dev.eddy.platform.Platform;
+import dev.eddy.platform.Streams;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A running Eddy server: the store, the platform over it and the HTTP front door. Thread-safe.
+ *
+ * <p>{@link #start} opens the store, starts the platform, then listens; {@link #close} stops listening,
+ * then closes the store.
+ */
+public final class EddyServer {
+
+    private final Vertx vertx;
+    private final EddyConfig config;
+    private final EventStore store;
+    private final Streams streams;
+    private final AtomicInteger port = new AtomicInteger(-1);
+    private volatile boolean ready;
+    private volatile String deployment;
+    private Future<Void> closing;
+
+    private EddyServer(Vertx vertx, EddyConfig config, EventStore store, Streams streams) {
+        this.vertx = vertx;
+        this.config = config;
+        this.store = store;
+        this.streams = streams;
+    }
+
+    /** Opens the store, starts the platform and the HTTP server. On failure, what was opened is closed. */
+    public static Future<EddyServer> start(Vertx vertx, EddyConfig config) {
+        return openStore(vertx, config).compose(store -> Platform.start(vertx, store, config.platformOptions())
+                .map(streams -> new EddyServer(vertx, config, store, streams))
+                .compose(server -> server.listen().map(server))
+                .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure))));
+    }
+
+    private static Future<EventStore> openStore(Vertx vertx, EddyConfig config) {
+        return switch (config.storage()) {
+            case "memory" -> Future.succeededFuture(EventStores.memory(vertx));
+            default -> EventStores.mapdb(vertx, config.dataDir());
+        };
+    }
+
+    private Future<Void> listen() {
+        KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
+                config.maxRequestBytes());
+        // Port 0 would give each instance its own random port; a negative port shares one random port.
+        int listenPort = config.port() == 0 ? -1 : config.port();
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, this::isReady, port::set),
+                        new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
+                .onSuccess(id -> {
+                    deployment = id;
+                    ready = true;
+                })
+                .mapEmpty();
+    }
+
+    /** The port the server listens on (the bound one when configured with port 0). */
+    public int actualPort() {
+        return port.get();
+    }
+
+    /** The settings the server runs with. */
+    public EddyConfig config() {
+        return config;
+    }
+
+    /** The platform service (for in-process use and tests). */
+    public Streams streams() {
+        return streams;
+    }
+
+    /** The store's backend name, e.g. {@code mapdb}. */
+    public String backend() {
+        return store.backend();
+    }
+
+    /** Whether the store and platform are up and the server is not closing. */
+    public boolean isReady() {
+        return ready;
+    }
+
+    /** Stops the HTTP servers, then closes the store. Idempotent. */
+    public synchronized Future<Void> close() {
+        if (closing == null) {
+            ready = false;
+            closing = undeploy().transform(ignored -> store.close());
+        }
+        return closing;
+    }
+
+    private Future<Void> undeploy() {
+        return deployment == null ? Future.succeededFuture() : vertx.undeploy(deployment);
+    }
+}

@@ -1,0 +1,70 @@
+package dev.eddy.api;
+
+import dev.eddy.api.bench.BenchCommand;
+import io.vertx.core.Vertx;
+
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The command line: {@code java -jar eddy.jar [options]} runs the server until SIGTERM;
+ * {@code java -jar eddy.jar bench ...} runs the load generator; {@code --help} lists the settings.
+ * Exit codes: 0 after a clean stop, 1 when the server cannot start, 2 on bad settings.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("bench")) {
+            System.exit(BenchCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (EddyConfig.wantsHelp(args)) {
+            System.out.print(EddyConfig.help());
+            return;
+        }
+        EddyConfig config;
+        try {
+            config = EddyConfig.parse(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("eddy: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Vertx vertx = Vertx.vertx();
+        EddyServer server;
+        try {
+            server = EddyServer.start(vertx, config).await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            System.err.println("eddy: cannot start: " + e.getMessage());
+            closeQuietly(vertx);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Awaited from this plain thread, so no completion is dispatched to a closing event loop.
+            try {
+                server.close().await(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                System.err.println("eddy: unclean shutdown: " + e.getMessage());
+            }
+            closeQuietly(vertx);
+        }, "eddy-shutdown"));
+        System.out.println(banner(config, server.actualPort()));
+    }
+
+    static String banner(EddyConfig config, int port) {
+        String storage = config.storage().equals("memory") ? "storage: memory"
+                : "storage: " + config.storage() + ", data: " + config.dataDir();
+        return "Eddy " + EddyConfig.VERSION + " listening on http://" + config.host() + ":" + port + " (" + storage + ")";
+    }
+
+    private static void closeQuietly(Vertx vertx) {
+        try {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+            // exiting anyway
+        }
+    }
+}

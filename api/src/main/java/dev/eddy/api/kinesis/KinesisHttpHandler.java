@@ -1,0 +1,157 @@
+package dev.eddy.api.kinesis;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.io.IOException;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The HTTP edge of the Kinesis protocol ({@code POST /}): reads the body up to the size limit, picks the
+ * action from {@code X-Amz-Target} and the format from {@code Content-Type}, parses the Signature V4
+ * credential scope, runs the action and writes the answer (or the error) in the request's format with an
+ * {@code x-amzn-RequestId}. Thread-safe; never blocks.
+ */
+public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
+
+    public static final String REQUEST_ID = "x-amzn-RequestId";
+
+    private final KinesisApi api;
+    private final int maxBodyBytes;
+
+    public KinesisHttpHandler(KinesisApi api, int maxBodyBytes) {
+        this.api = api;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        String requestId = requestId();
+        String contentType = request.getHeader("Content-Type");
+        WireFormat format = WireFormat.ofContentType(contentType);
+        // Errors before the format is known are written as JSON.
+        WireFormat replyFormat = format == null ? WireFormat.JSON : format;
+        BodyCollector body = new BodyCollector(maxBodyBytes, contentLength(request));
+        request.handler(body::append);
+        request.exceptionHandler(e -> { /* connection reset: nothing to answer */ });
+        request.endHandler(v -> {
+            Future<ObjectNode> answer;
+            try {
+                answer = dispatch(request, format, contentType, body);
+            } catch (RuntimeException e) {
+                answer = Future.failedFuture(e);
+            }
+            answer.onComplete(ar -> {
+                if (ar.succeeded()) {
+                    send(request.response(), requestId, replyFormat, 200, ar.result(), null);
+                } else {
+                    KinesisException error = KinesisErrors.toWire(ar.cause());
+                    ObjectNode node = Shapes.object();
+                    node.put("__type", error.type());
+                    node.put("message", error.getMessage());
+                    send(request.response(), requestId, replyFormat, error.status(), node, error.type());
+                }
+            });
+        });
+    }
+
+    private Future<ObjectNode> dispatch(HttpServerRequest request, WireFormat format, String contentType,
+                                        BodyCollector body) {
+        if (body.overflowed()) {
+            throw new KinesisException("InvalidArgumentException", 413, "Request body of " + body.seen()
+                    + " bytes exceeds the limit of " + maxBodyBytes + " bytes.");
+        }
+        String target = request.getHeader("X-Amz-Target");
+        if (target == null || target.isBlank()) {
+            throw new KinesisException("MissingAction", 400, "Missing header X-Amz-Target: a Kinesis request names "
+                    + "its action as X-Amz-Target: " + KinesisApi.TARGET_PREFIX + "<Action>.");
+        }
+        if (!target.startsWith(KinesisApi.TARGET_PREFIX)) {
+            throw KinesisException.unknownOperation("Unknown X-Amz-Target '" + Params.abbreviate(target)
+                    + "': expected " + KinesisApi.TARGET_PREFIX + "<Action>.");
+        }
+        String action = target.substring(KinesisApi.TARGET_PREFIX.length());
+        if (!api.supports(action)) {
+            throw KinesisException.unknownOperation("Operation " + action + " is not supported by this server.");
+        }
+        if (format == null) {
+            throw new KinesisException("UnsupportedMediaTypeException", 415, "Unsupported Content-Type '"
+                    + contentType + "': use application/x-amz-json-1.1 or application/x-amz-cbor-1.1.");
+        }
+        SigV4.parse(request.getHeader("Authorization"));
+        return api.invoke(action, new Params(parse(format, body), format));
+    }
+
+    /** Parses the body to a tree; anything but one object is a {@code SerializationException}. */
+    static ObjectNode parse(WireFormat format, BodyCollector body) {
+        if (body.length() == 0) {
+            return Shapes.object(); // Kinesis treats an empty body as an empty request
+        }
+        JsonNode node;
+        try {
+            node = format.mapper().readTree(body.array(), 0, body.length());
+        } catch (JacksonException e) {
+            throw KinesisException.serialization("Malformed " + format + " request body: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw KinesisException.serialization("Unreadable " + format + " request body: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode()) {
+            return Shapes.object();
+        }
+        if (!node.isObject()) {
+            throw KinesisException.serialization("Expected the request body to be a " + format + " object, found "
+                    + node.getNodeType());
+        }
+        return (ObjectNode) node;
+    }
+
+    private static void send(HttpServerResponse response, String requestId, WireFormat format, int status,
+                             ObjectNode body, String errorType) {
+        if (response.closed() || response.ended()) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = format.mapper().writeValueAsBytes(body);
+        } catch (IOException e) {
+            status = 500;
+            errorType = "InternalFailure";
+            bytes = ("{\"__type\":\"InternalFailure\",\"message\":\"Cannot encode the response\"}").getBytes();
+            format = WireFormat.JSON;
+        }
+        response.setStatusCode(status)
+                .putHeader("Content-Type", format.contentType())
+                .putHeader(REQUEST_ID, requestId);
+        if (errorType != null) {
+            response.putHeader("x-amzn-ErrorType", errorType);
+        }
+        response.end(Buffer.buffer(bytes));
+    }
+
+    private static long contentLength(HttpServerRequest request) {
+        String header = request.getHeader("Content-Length");
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** A random (version 4) UUID without SecureRandom's contention. */
+    private static String requestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long msb = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long lsb = (random.nextLong() & ~(0xC000000000000000L)) | 0x8000000000000000L;
+        return new UUID(msb, lsb).toString();
+    }
+}

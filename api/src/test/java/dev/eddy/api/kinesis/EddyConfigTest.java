@@ -1,0 +1,80 @@
+package dev.eddy.api.kinesis;
+
+import dev.eddy.api.EddyConfig;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Settings: defaults, flag > environment > default, --help, and bad values. */
+class EddyConfigTest {
+
+    @Test
+    void defaultsServeMapdbOnPort4567() {
+        EddyConfig c = EddyConfig.parse(new String[0], Map.of());
+        assertEquals(4567, c.port());
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(Path.of("./data"), c.dataDir());
+        assertEquals("mapdb", c.storage());
+        assertEquals("us-east-1", c.region());
+        assertEquals("000000000000", c.accountId());
+        assertEquals(EddyConfig.defaults(), c);
+    }
+
+    @Test
+    void flagBeatsEnvironmentBeatsDefault() {
+        Map<String, String> env = Map.of("EDDY_PORT", "5000", "EDDY_HOST", "127.0.0.1", "EDDY_DATA_DIR", "/tmp/e",
+                "EDDY_STORAGE", "memory");
+        EddyConfig fromEnv = EddyConfig.parse(new String[0], env);
+        assertEquals(5000, fromEnv.port());
+        assertEquals("127.0.0.1", fromEnv.host());
+        assertEquals(Path.of("/tmp/e"), fromEnv.dataDir());
+        assertEquals("memory", fromEnv.storage());
+        EddyConfig flags = EddyConfig.parse(new String[]{"--port", "6000", "--data-dir=/var/eddy", "--storage=mapdb"}, env);
+        assertEquals(6000, flags.port());
+        assertEquals(Path.of("/var/eddy"), flags.dataDir());
+        assertEquals("mapdb", flags.storage());
+        assertEquals("127.0.0.1", flags.host());
+    }
+
+    @Test
+    void badValuesNameTheSettingAndTheExpectation() {
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--port", "http"}, Map.of()));
+        assertTrue(port.getMessage().contains("--port") && port.getMessage().contains("0..65535"), port.getMessage());
+        IllegalArgumentException env = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[0], Map.of("EDDY_PORT", "70000")));
+        assertTrue(env.getMessage().contains("EDDY_PORT"), env.getMessage());
+        IllegalArgumentException storage = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--storage=postgres"}, Map.of()));
+        assertTrue(storage.getMessage().contains("mapdb or memory"), storage.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"--nope=1"}, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"--port"}, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"stray"}, Map.of()));
+    }
+
+    @Test
+    void helpListsEverySettingWithFlagEnvDefaultAndDescription() {
+        String help = EddyConfig.help();
+        for (String expected : new String[]{"--port", "EDDY_PORT", "4567", "--host", "EDDY_HOST", "0.0.0.0",
+                "--data-dir", "EDDY_DATA_DIR", "./data", "--storage", "EDDY_STORAGE", "mapdb", "--region",
+                "EDDY_REGION", "us-east-1", "--account", "EDDY_ACCOUNT", "000000000000", "--help", "memory"}) {
+            assertTrue(help.contains(expected), expected + " missing from:\n" + help);
+        }
+        assertTrue(EddyConfig.wantsHelp(new String[]{"--port", "1", "--help"}));
+    }
+
+    @Test
+    void withersAndPlatformOptions() {
+        EddyConfig c = EddyConfig.defaults().withPort(0).withHost("127.0.0.1").withDataDir(Path.of("x"))
+                .withStorage("memory").withClock(java.time.Clock.systemDefaultZone());
+        assertEquals(0, c.port());
+        assertEquals("memory", c.storage());
+        assertEquals(c.clock(), c.platformOptions().clock());
+        assertEquals("us-east-1", c.platformOptions().region());
+    }
+}

@@ -1,0 +1,343 @@
+package dev.eddy.eventstore.impl;
+
+import dev.eddy.eventstore.AppendBatch;
+import dev.eddy.eventstore.AppendResult;
+import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.LogState;
+import dev.eddy.eventstore.ReadResult;
+import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.StoredRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * The event store logic every backend shares, over a {@link BatchStorage} plug. Thread-safe.
+ *
+ * <p>Writes (appends, trims, deletes, metadata changes) go through one {@link GroupCommitWriter}; state,
+ * versions, seeks and metadata are answered from memory; record reads decode stored batches on Vert.x
+ * worker threads. Readers never see a record, trim or metadata change before the commit that made it durable.
+ */
+public abstract class StoreEngine implements EventStore {
+
+    private final Vertx vertx;
+    private final BatchStorage storage;
+    private final ConcurrentHashMap<String, LogIndex> logs = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<MetadataKey, byte[]> metadata = new ConcurrentSkipListMap<>();
+    private final GroupCommitWriter writer;
+    private volatile boolean closed;
+
+    /**
+     * Rebuilds the in-memory state from the storage's key sections and metadata, then starts the writer.
+     * Blocking: call on a worker thread.
+     */
+    protected StoreEngine(Vertx vertx, BatchStorage storage, int maxOpsPerCommit, long maxBytesPerCommit) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.storage = Objects.requireNonNull(storage, "storage");
+        recoverBlocking();
+        this.writer = new GroupCommitWriter(vertx, storage, maxOpsPerCommit, maxBytesPerCommit);
+    }
+
+    private void recoverBlocking() {
+        storage.recoverMetadataBlocking(metadata::put);
+        storage.recoverLogsBlocking((name, slot, trimSummary, sections) -> {
+            LogIndex index = new LogIndex(name, slot);
+            while (sections.hasNext()) {
+                byte[] section = sections.next().getValue();
+                int n = BatchCodec.countOf(section);
+                String[] keys = new String[n];
+                long[] versions = new long[n];
+                String[] ids = new String[n];
+                long[] first = {-1};
+                int[] i = {0};
+                BatchCodec.decodeKeySection(section, (position, key, version, eventId) -> {
+                    if (first[0] < 0) {
+                        first[0] = position;
+                    }
+                    keys[i[0]] = key;
+                    versions[i[0]] = version;
+                    ids[i[0]++] = eventId;
+                });
+                index.apply(first[0], BatchCodec.arrivalOf(section), keys, versions, ids);
+            }
+            if (trimSummary != null) {
+                index.restore(BatchCodec.decodeTrimSummary(trimSummary));
+            }
+            index.publish();
+            logs.put(name, index);
+        });
+    }
+
+    @Override
+    public String backend() {
+        return storage.name();
+    }
+
+    // ---- writes ----
+
+    @Override
+    public Future<AppendResult> append(String log, AppendBatch batch) {
+        Objects.requireNonNull(log, "log");
+        Objects.requireNonNull(batch, "batch");
+        long bytes = 0;
+        for (var r : batch.records()) {
+            bytes += r.data().length + r.partitionKey().length() + 64;
+        }
+        return submit(bytes, new AppendOp(log, batch, this::logForWriteBlocking));
+    }
+
+    @Override
+    public Future<Long> trim(String log, long beforePosition) {
+        Objects.requireNonNull(log, "log");
+        return submit(64, group -> {
+            LogIndex index = logs.get(log);
+            if (index == null) {
+                return 0L;
+            }
+            long[] removed = index.trim(beforePosition);
+            if (removed.length > 0) {
+                index.slot.removeBatchesBlocking(removed);
+                index.slot.putTrimSummaryBlocking(BatchCodec.encodeTrimSummary(index.trimSummary()));
+            }
+            return index.state().firstPosition();
+        });
+    }
+
+    @Override
+    public Future<Void> deleteLog(String log) {
+        Objects.requireNonNull(log, "log");
+        return submit(64, group -> {
+            LogIndex index = logs.remove(log);
+            if (index != null) {
+                storage.deleteLogBlocking(log, index.slot);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> put(String namespace, String key, byte[] value) {
+        MetadataKey k = new MetadataKey(namespace, key);
+        byte[] copy = Objects.requireNonNull(value, "value").clone();
+        return submit(copy.length + 64, group -> {
+            storage.putMetadataBlocking(k, copy);
+            group.afterCommit(() -> metadata.put(k, copy));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> remove(String namespace, String key) {
+        MetadataKey k = new MetadataKey(namespace, key);
+        return submit(64, group -> {
+            storage.removeMetadataBlocking(k);
+            group.afterCommit(() -> metadata.remove(k));
+            return null;
+        });
+    }
+
+    @Override
+    public Future<Void> close() {
+        closed = true;
+        return writer.close();
+    }
+
+    private <T> Future<T> submit(long bytes, GroupCommitWriter.WriteOp<T> op) {
+        if (closed) {
+            return Future.failedFuture(GroupCommitWriter.closedException());
+        }
+        return writer.submit(bytes, op);
+    }
+
+    /** The log's index for the writer, registering a new log in storage on first use. Writer thread only. */
+    private LogIndex logForWriteBlocking(String log) {
+        LogIndex index = logs.get(log);
+        if (index == null) {
+            index = new LogIndex(log, storage.createLogBlocking(log));
+            logs.put(log, index);
+        }
+        return index;
+    }
+
+    // ---- reads answered from memory ----
+
+    @Override
+    public Future<LogState> state(String log) {
+        return fromMemory(() -> {
+            LogIndex index = logs.get(log);
+            return index == null ? LogState.EMPTY : index.state();
+        });
+    }
+
+    @Override
+    public Future<Long> seek(String log, long timestampMillis) {
+        return fromMemory(() -> {
+            LogIndex index = logs.get(log);
+            return index == null ? 0L : index.seek(timestampMillis);
+        });
+    }
+
+    @Override
+    public Future<Long> currentVersion(String log, String key) {
+        return fromMemory(() -> {
+            LogIndex index = logs.get(log);
+            return index == null ? -1L : index.currentVersion(key);
+        });
+    }
+
+    @Override
+    public Future<byte[]> get(String namespace, String key) {
+        return fromMemory(() -> {
+            byte[] value = metadata.get(new MetadataKey(namespace, key));
+            return value == null ? null : value.clone();
+        });
+    }
+
+    @Override
+    public Future<Map<String, byte[]>> list(String namespace) {
+        return fromMemory(() -> {
+            Map<String, byte[]> out = new LinkedHashMap<>();
+            for (var e : metadata.tailMap(MetadataKey.lowest(namespace)).entrySet()) {
+                if (!e.getKey().namespace().equals(namespace)) {
+                    break;
+                }
+                out.put(e.getKey().key(), e.getValue().clone());
+            }
+            return Collections.unmodifiableMap(out);
+        });
+    }
+
+    // ---- reads that load batches ----
+
+    @Override
+    public Future<ReadResult> read(String log, long fromPosition, int maxRecords, long maxBytes) {
+        if (maxRecords < 1) {
+            return Future.failedFuture(new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords));
+        }
+        return onWorker(() -> readBlocking(log, fromPosition, maxRecords, maxBytes));
+    }
+
+    private ReadResult readBlocking(String log, long fromPosition, int maxRecords, long maxBytes) {
+        LogIndex index = logs.get(log);
+        if (index == null) {
+            return new ReadResult(List.of(), Math.max(0, fromPosition), LogState.EMPTY);
+        }
+        LogIndex.ReadPlan plan = index.readPlan(fromPosition, maxRecords);
+        List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
+        long[] bytes = {0};
+        boolean[] full = {false};
+        for (long first : plan.batchFirsts()) {
+            if (full[0]) {
+                break;
+            }
+            byte[] blob = index.slot.batchBlocking(first);
+            if (blob == null) {
+                continue; // trimmed or deleted since the plan was made
+            }
+            BatchCodec.decode(blob, p -> p >= plan.begin() && p < plan.committedNext(), record -> {
+                if (out.size() >= maxRecords || (!out.isEmpty() && bytes[0] + record.size() > maxBytes)) {
+                    full[0] = true; // stop here: skipping this record to take a later one would leave a gap
+                    return false;
+                }
+                out.add(record);
+                bytes[0] += record.size();
+                return true;
+            });
+        }
+        long next = out.isEmpty() ? plan.begin() : out.get(out.size() - 1).position() + 1;
+        return new ReadResult(Collections.unmodifiableList(out), next, plan.state());
+    }
+
+    @Override
+    public Future<List<StoredRecord>> readKey(String log, String key, long fromVersion, int maxRecords) {
+        if (maxRecords < 1) {
+            return Future.failedFuture(new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords));
+        }
+        return onWorker(() -> readKeyBlocking(log, key, fromVersion, maxRecords));
+    }
+
+    private List<StoredRecord> readKeyBlocking(String log, String key, long fromVersion, int maxRecords) {
+        LogIndex index = logs.get(log);
+        if (index == null) {
+            return List.of();
+        }
+        LogIndex.KeyPlan plan = index.keyPlan(key, fromVersion, maxRecords);
+        long[] positions = plan.positions();
+        Map<Long, StoredRecord> found = new HashMap<>(positions.length * 2);
+        int i = 0;
+        while (i < positions.length) {
+            long batchFirst = plan.batchFirsts()[i];
+            int j = i;
+            while (j < positions.length && plan.batchFirsts()[j] == batchFirst) {
+                j++;
+            }
+            long[] wanted = Arrays.copyOfRange(positions, i, j);
+            byte[] blob = index.slot.batchBlocking(batchFirst);
+            if (blob != null) {
+                BatchCodec.decode(blob, p -> Arrays.binarySearch(wanted, p) >= 0, r -> {
+                    found.put(r.position(), r);
+                    return true;
+                });
+            }
+            i = j;
+        }
+        List<StoredRecord> out = new ArrayList<>(positions.length);
+        for (long p : positions) {
+            StoredRecord r = found.get(p);
+            if (r == null) {
+                break; // trimmed since the plan was made: the history from here on is no longer contiguous
+            }
+            out.add(r);
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** Why calls cannot be served (closed or fenced), or null. */
+    private StorageUnavailableException unavailable() {
+        if (closed) {
+            return GroupCommitWriter.closedException();
+        }
+        return writer.fence();
+    }
+
+    private <T> Future<T> fromMemory(Callable<T> answer) {
+        StorageUnavailableException unavailable = unavailable();
+        if (unavailable != null) {
+            return Future.failedFuture(unavailable);
+        }
+        try {
+            return Future.succeededFuture(answer.call());
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    private <T> Future<T> onWorker(Callable<T> blocking) {
+        StorageUnavailableException unavailable = unavailable();
+        if (unavailable != null) {
+            return Future.failedFuture(unavailable);
+        }
+        return vertx.executeBlocking(() -> {
+            try {
+                return blocking.call();
+            } catch (RuntimeException | Error e) {
+                // The backend was closed under the read (e.g. MapDB throws once closed): report it as such.
+                if (closed) {
+                    throw new StorageUnavailableException("the event store was closed during the read", e);
+                }
+                throw e;
+            }
+        }, false);
+    }
+}

@@ -1,0 +1,192 @@
+package dev.eddy.eventstore.mapdb;
+
+import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.impl.BatchStorage;
+import dev.eddy.eventstore.impl.MetadataKey;
+import org.mapdb.Atomic;
+import org.mapdb.BTreeMap;
+import org.mapdb.DB;
+import org.mapdb.DBException;
+import org.mapdb.DBMaker;
+import org.mapdb.Serializer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.function.BiConsumer;
+
+/**
+ * Batches in MapDB (transactions on, so every commit goes through the write-ahead log). Thread-safe as
+ * MapDB's default DB is; writes come from the engine's writer thread only.
+ *
+ * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
+ * names are not), and per id {@code batches_<id>} (first position to batch) and {@code keys_<id>} (first
+ * position to key section), both with values outside the BTree nodes (values inside nodes measured ~20x
+ * slower for batch-sized values). {@code trims} holds each log's last trim summary, {@code metadata} the
+ * metadata entries under {@link MetadataKey#encoded()}.
+ */
+final class MapDbBatchStorage implements BatchStorage {
+
+    static final String FILE_NAME = "eddy.db";
+
+    private final Path file;
+    private final DB db;
+    private final BTreeMap<String, Long> logs;
+    private final Atomic.Long logSequence;
+    private final BTreeMap<Long, byte[]> trims;
+    private final BTreeMap<String, byte[]> metadata;
+
+    private MapDbBatchStorage(Path file, DB db) {
+        this.file = file;
+        this.db = db;
+        this.logs = db.treeMap("logs", Serializer.STRING, Serializer.LONG).createOrOpen();
+        this.logSequence = db.atomicLong("log_sequence").createOrOpen();
+        this.trims = db.treeMap("trims", Serializer.LONG, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
+                .createOrOpen();
+        this.metadata = db.treeMap("metadata", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
+                .createOrOpen();
+        db.commit();
+    }
+
+    static MapDbBatchStorage openBlocking(MapDbOptions options) {
+        Path dir = options.dataDir().toAbsolutePath();
+        Path file = dir.resolve(FILE_NAME);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StorageUnavailableException("cannot create the data directory " + dir + ": " + e, e);
+        }
+        DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
+        maker = options.mmap() ? maker.fileMmapEnableIfSupported().cleanerHackEnable() : maker.fileChannelEnable();
+        DB db;
+        try {
+            db = maker.make();
+        } catch (DBException.FileLocked | java.nio.channels.OverlappingFileLockException e) {
+            throw new StorageUnavailableException("the data directory " + dir
+                    + " is in use by another Eddy process (its " + FILE_NAME + " is locked)", e);
+        } catch (DBException e) {
+            throw new StorageUnavailableException("cannot open " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return new MapDbBatchStorage(file, db);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "mapdb";
+    }
+
+    private final class Slot implements LogSlot {
+        final long id;
+        final BTreeMap<Long, byte[]> batches;
+        final BTreeMap<Long, byte[]> keySections;
+
+        Slot(long id) {
+            this.id = id;
+            this.batches = db.treeMap(batchesName(id), Serializer.LONG, Serializer.BYTE_ARRAY)
+                    .valuesOutsideNodesEnable().createOrOpen();
+            this.keySections = db.treeMap(keysName(id), Serializer.LONG, Serializer.BYTE_ARRAY)
+                    .valuesOutsideNodesEnable().createOrOpen();
+        }
+
+        @Override
+        public void putBatchBlocking(long firstPosition, byte[] batch, byte[] keySection) {
+            batches.put(firstPosition, batch);
+            keySections.put(firstPosition, keySection);
+        }
+
+        @Override
+        public byte[] batchBlocking(long firstPosition) {
+            return batches.get(firstPosition);
+        }
+
+        @Override
+        public void removeBatchesBlocking(long[] firstPositions) {
+            for (long first : firstPositions) {
+                batches.remove(first);
+                keySections.remove(first);
+            }
+        }
+
+        @Override
+        public void putTrimSummaryBlocking(byte[] summary) {
+            trims.put(id, summary);
+        }
+    }
+
+    private static String batchesName(long id) {
+        return "batches_" + id;
+    }
+
+    private static String keysName(long id) {
+        return "keys_" + id;
+    }
+
+    @Override
+    public void recoverLogsBlocking(RecoveredLogConsumer consumer) {
+        for (Map.Entry<String, Long> e : logs.entrySet()) {
+            Slot slot = new Slot(e.getValue());
+            consumer.accept(e.getKey(), slot, trims.get(slot.id), slot.keySections.entrySet().iterator());
+        }
+    }
+
+    @Override
+    public void recoverMetadataBlocking(BiConsumer<MetadataKey, byte[]> consumer) {
+        metadata.forEach((k, v) -> consumer.accept(MetadataKey.decode(k), v));
+    }
+
+    @Override
+    public LogSlot createLogBlocking(String log) {
+        long id = logSequence.incrementAndGet();
+        Slot slot = new Slot(id);
+        logs.put(log, id);
+        return slot;
+    }
+
+    @Override
+    public void deleteLogBlocking(String log, LogSlot logSlot) {
+        Slot slot = (Slot) logSlot;
+        slot.batches.clear();
+        slot.keySections.clear();
+        trims.remove(slot.id);
+        logs.remove(log, slot.id);
+        // MapDB has no call to drop a named collection; forget the emptied ones so the catalog does not grow.
+        // Ids are never reused, so the names cannot come back.
+        SortedMap<String, String> catalog = db.nameCatalogLoad();
+        catalog.keySet().removeIf(k -> k.startsWith(batchesName(slot.id) + "#") || k.startsWith(keysName(slot.id) + "#"));
+        db.nameCatalogSave(catalog);
+    }
+
+    @Override
+    public void putMetadataBlocking(MetadataKey key, byte[] value) {
+        metadata.put(key.encoded(), value);
+    }
+
+    @Override
+    public void removeMetadataBlocking(MetadataKey key) {
+        metadata.remove(key.encoded());
+    }
+
+    @Override
+    public void commitBlocking() {
+        db.commit();
+    }
+
+    @Override
+    public void closeBlocking() {
+        if (!db.isClosed()) {
+            db.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MapDbBatchStorage[" + file + "]";
+    }
+}

@@ -1,0 +1,5 @@
+/**
+ * The embedded default backend: batches and their key sections in MapDB BTreeMaps with the write-ahead log
+ * on, group-committed by the shared engine.
+ */
+package dev.eddy.eventstore.mapdb;

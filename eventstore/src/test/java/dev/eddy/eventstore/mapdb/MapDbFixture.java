@@ -1,0 +1,45 @@
+package dev.eddy.eventstore.mapdb;
+
+import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.tck.EventStoreFixture;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A MapDB store in a temporary directory that lives until {@link #cleanup()}. Not thread-safe. */
+public final class MapDbFixture implements EventStoreFixture {
+
+    private final Path dir;
+
+    public MapDbFixture() {
+        try {
+            dir = Files.createTempDirectory("eddy-mapdb-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public Future<EventStore> open(Vertx vertx) {
+        return MapDbEventStore.open(vertx, MapDbOptions.defaults(dir)).map(s -> s);
+    }
+
+    @Override
+    public void cleanup() throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.eddy.platform.impl;
+
+import dev.eddy.platform.Shard;
+import dev.eddy.platform.StreamMode;
+import dev.eddy.platform.StreamStatus;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stream's persistent metadata, stored as JSON in the store's {@code streams} namespace. Immutable.
+ *
+ * @param name           the stream name
+ * @param uid            this incarnation of the name (a re-created stream gets a new one, so old iterators
+ *                       and logs never leak into it); logs are named {@code uid/shardIndex}
+ * @param status         the lifecycle state
+ * @param mode           the capacity mode
+ * @param retentionHours retention period
+ * @param createdMillis  creation time
+ * @param shards         all shards in index order
+ * @param tags           the stream's tags
+ * @param nextShardIndex the index the next new shard gets
+ */
+public record StreamMeta(String name, String uid, StreamStatus status, StreamMode mode, int retentionHours,
+                         long createdMillis, List<Shard> shards, Map<String, String> tags, int nextShardIndex) {
+
+    public StreamMeta {
+        shards = List.copyOf(shards);
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+
+    public StreamMeta withStatus(StreamStatus newStatus) {
+        return new StreamMeta(name, uid, newStatus, mode, retentionHours, createdMillis, shards, tags, nextShardIndex);
+    }
+
+    public String logName(int shardIndex) {
+        return uid + "/" + shardIndex;
+    }
+}

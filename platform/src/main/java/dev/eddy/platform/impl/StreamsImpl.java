@@ -1,0 +1,563 @@
+package dev.eddy.platform.impl;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eddy.eventstore.AppendBatch;
+import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.EventStoreException;
+import dev.eddy.eventstore.NewRecord;
+import dev.eddy.eventstore.ReadResult;
+import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.platform.ChildShard;
+import dev.eddy.platform.CreateStreamRequest;
+import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.GetRecordsResult;
+import dev.eddy.platform.IteratorType;
+import dev.eddy.platform.PlatformException;
+import dev.eddy.platform.PlatformOptions;
+import dev.eddy.platform.PutEntry;
+import dev.eddy.platform.PutResult;
+import dev.eddy.platform.Record;
+import dev.eddy.platform.Shard;
+import dev.eddy.platform.ShardFilter;
+import dev.eddy.platform.ShardIteratorRequest;
+import dev.eddy.platform.StreamDescription;
+import dev.eddy.platform.StreamMode;
+import dev.eddy.platform.StreamStatus;
+import dev.eddy.platform.Streams;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.regex.Pattern;
+
+/**
+ * {@link Streams} over an {@link EventStore}: one log per shard, named {@code <stream uid>/<shard index>}.
+ * Stream metadata lives in the store (namespace {@code streams}) and in an in-memory map of immutable
+ * snapshots. Thread-safe: callers may be on any event loop. Appends to a shard are serialised by the
+ * store, which applies a log's appends in call order and assigns its positions, so sequence numbers are
+ * strictly increasing per shard without any lock here.
+ */
+public final class StreamsImpl implements Streams {
+
+    static final String STREAMS_NS = "streams";
+    private static final String PLATFORM_NS = "platform";
+    private static final String ITERATOR_KEY = "iterator-key";
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
+    private static final int MAX_RECORD_BYTES = 1024 * 1024;
+    private static final long MAX_GET_BYTES = 10L * 1024 * 1024;
+    private static final int ON_DEMAND_SHARDS = 4;
+    private static final int DEFAULT_RETENTION_HOURS = 24;
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Vertx vertx;
+    private final EventStore store;
+    private final PlatformOptions options;
+    private final ShardIterators iterators;
+    private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
+
+    /** A stream's current metadata with its derived routing table. Immutable. */
+    private record StreamState(StreamMeta meta, RoutingTable routing) {
+        StreamState(StreamMeta meta) {
+            this(meta, new RoutingTable(meta.shards()));
+        }
+
+        Shard shard(int index) {
+            return index >= 0 && index < meta.shards().size() ? meta.shards().get(index) : null;
+        }
+    }
+
+    private StreamsImpl(Vertx vertx, EventStore store, PlatformOptions options, byte[] iteratorKey) {
+        this.vertx = vertx;
+        this.store = store;
+        this.options = options;
+        this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
+    }
+
+    /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
+    public static Future<StreamsImpl> start(Vertx vertx, EventStore store, PlatformOptions options) {
+        return loadOrCreateIteratorKey(store)
+                .map(key -> new StreamsImpl(vertx, store, options, key))
+                .compose(impl -> impl.loadStreams().map(impl));
+    }
+
+    private static Future<byte[]> loadOrCreateIteratorKey(EventStore store) {
+        return store.get(PLATFORM_NS, ITERATOR_KEY).compose(existing -> {
+            if (existing != null) {
+                return Future.succeededFuture(existing);
+            }
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            return store.put(PLATFORM_NS, ITERATOR_KEY, key).map(key);
+        });
+    }
+
+    private Future<Void> loadStreams() {
+        return store.list(STREAMS_NS).compose(entries -> {
+            List<Future<?>> pending = new ArrayList<>();
+            for (byte[] value : entries.values()) {
+                StreamMeta meta = decode(value);
+                streams.put(meta.name(), new StreamState(meta));
+                if (meta.status() == StreamStatus.CREATING || meta.status() == StreamStatus.UPDATING) {
+                    pending.add(persist(meta.withStatus(StreamStatus.ACTIVE)));
+                } else if (meta.status() == StreamStatus.DELETING) {
+                    pending.add(purge(meta));
+                }
+            }
+            return Future.all(pending).mapEmpty();
+        });
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------------
+
+    @Override
+    public Future<Void> createStream(CreateStreamRequest request) {
+        try {
+            checkName(request.name());
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        int shardCount;
+        if (request.mode() == StreamMode.ON_DEMAND) {
+            shardCount = request.shardCount() == null ? ON_DEMAND_SHARDS : request.shardCount();
+        } else if (request.shardCount() == null) {
+            return Future.failedFuture(PlatformException.invalidArgument(
+                    "ShardCount is required for a stream in PROVISIONED mode."));
+        } else {
+            shardCount = request.shardCount();
+        }
+        if (shardCount < 1) {
+            return Future.failedFuture(PlatformException.invalidArgument(
+                    "ShardCount must be at least 1, got " + shardCount + "."));
+        }
+        if (shardCount > options.maxShardsPerStream()) {
+            return Future.failedFuture(new PlatformException(ErrorCode.LIMIT_EXCEEDED,
+                    "This request would exceed the shard limit for the account " + options.accountId() + " in "
+                            + options.region() + ". Current shard limit for the stream is "
+                            + options.maxShardsPerStream() + ". Requested: " + shardCount + "."));
+        }
+        long now = options.clock().millis();
+        List<Shard> shards = new ArrayList<>(shardCount);
+        for (int i = 0; i < shardCount; i++) {
+            shards.add(new Shard(ShardIds.of(i), null, null, HashKeys.rangeStart(i, shardCount),
+                    HashKeys.rangeEnd(i, shardCount), SequenceNumbers.format(i, 0), null, now, -1));
+        }
+        boolean instant = options.createStreamDelay().isZero();
+        StreamMeta meta = new StreamMeta(request.name(), newUid(), instant ? StreamStatus.ACTIVE : StreamStatus.CREATING,
+                request.mode(), DEFAULT_RETENTION_HOURS, now, shards, request.tags(), shardCount);
+        if (streams.putIfAbsent(meta.name(), new StreamState(meta)) != null) {
+            return Future.failedFuture(PlatformException.inUse("Stream " + meta.name() + " under account "
+                    + options.accountId() + " already exists."));
+        }
+        return persist(meta)
+                .onFailure(err -> streams.remove(meta.name()))
+                .onSuccess(v -> {
+                    if (!instant) {
+                        vertx.setTimer(options.createStreamDelay().toMillis(),
+                                id -> activate(meta.name(), meta.uid()));
+                    }
+                });
+    }
+
+    private void activate(String name, String uid) {
+        StreamState state = streams.get(name);
+        if (state != null && state.meta().uid().equals(uid) && state.meta().status() == StreamStatus.CREATING) {
+            persist(state.meta().withStatus(StreamStatus.ACTIVE));
+        }
+    }
+
+    @Override
+    public Future<Void> deleteStream(String name, boolean enforceConsumerDeletion) {
+        StreamState state;
+        try {
+            state = existing(name);
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        StreamMeta meta = state.meta();
+        if (meta.status() == StreamStatus.DELETING) {
+            return Future.succeededFuture();
+        }
+        StreamMeta deleting = meta.withStatus(StreamStatus.DELETING);
+        return persist(deleting).compose(v -> {
+            if (options.deleteStreamDelay().isZero()) {
+                return purge(deleting);
+            }
+            vertx.setTimer(options.deleteStreamDelay().toMillis(), id -> purge(deleting));
+            return Future.succeededFuture();
+        });
+    }
+
+    /** Removes a DELETING stream's logs, then its metadata. */
+    private Future<Void> purge(StreamMeta meta) {
+        List<Future<Void>> deletions = new ArrayList<>();
+        for (int i = 0; i < meta.shards().size(); i++) {
+            deletions.add(store.deleteLog(meta.logName(i)));
+        }
+        return Future.all(deletions)
+                .compose(v -> store.remove(STREAMS_NS, meta.name()))
+                .onSuccess(v -> streams.computeIfPresent(meta.name(),
+                        (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old))
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    @Override
+    public Future<StreamDescription> describeStream(String name) {
+        try {
+            return Future.succeededFuture(describe(existing(name).meta()));
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    @Override
+    public Future<List<StreamDescription>> listStreams() {
+        List<StreamDescription> all = new ArrayList<>();
+        for (StreamState state : streams.values()) {
+            all.add(describe(state.meta()));
+        }
+        all.sort((a, b) -> a.name().compareTo(b.name()));
+        return Future.succeededFuture(all);
+    }
+
+    private StreamDescription describe(StreamMeta meta) {
+        return new StreamDescription(meta.name(), arn(meta.name()), meta.status(), meta.mode(), meta.retentionHours(),
+                meta.createdMillis(), meta.shards(), 0);
+    }
+
+    // ---- writes ----------------------------------------------------------------------------------
+
+    @Override
+    public Future<PutResult> putRecord(String stream, PutEntry entry) {
+        return putRecords(stream, List.of(entry)).compose(results -> {
+            PutResult result = results.get(0);
+            if (result.failed()) {
+                ErrorCode code = "ProvisionedThroughputExceededException".equals(result.errorCode())
+                        ? ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED : ErrorCode.SERVICE_UNAVAILABLE;
+                return Future.failedFuture(new PlatformException(code, result.errorMessage()));
+            }
+            return Future.succeededFuture(result);
+        });
+    }
+
+    @Override
+    public Future<List<PutResult>> putRecords(String stream, List<PutEntry> entries) {
+        StreamState state;
+        int[] shardOf = new int[entries.size()];
+        try {
+            state = writable(stream);
+            for (int i = 0; i < entries.size(); i++) {
+                PutEntry entry = entries.get(i);
+                checkEntry(entry);
+                BigInteger hashKey = entry.explicitHashKey() != null
+                        ? HashKeys.parseExplicit(entry.explicitHashKey())
+                        : HashKeys.ofPartitionKey(entry.partitionKey());
+                shardOf[i] = state.routing().route(hashKey);
+                if (shardOf[i] < 0) {
+                    throw new PlatformException(ErrorCode.INTERNAL_FAILURE, "No open shard owns hash key " + hashKey);
+                }
+            }
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        // One atomic batch per shard, entries in request order, so per-key order holds.
+        Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < entries.size(); i++) {
+            groups.computeIfAbsent(shardOf[i], k -> new ArrayList<>()).add(i);
+        }
+        PutResult[] results = new PutResult[entries.size()];
+        long now = options.clock().millis();
+        StreamMeta meta = state.meta();
+        List<Future<Void>> appends = new ArrayList<>(groups.size());
+        for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
+            int shardIndex = group.getKey();
+            List<Integer> members = group.getValue();
+            List<NewRecord> records = new ArrayList<>(members.size());
+            for (int i : members) {
+                PutEntry e = entries.get(i);
+                records.add(new NewRecord(e.partitionKey(), e.data(), e.eventId(), e.eventType(), e.metadata()));
+            }
+            String shardId = ShardIds.of(shardIndex);
+            appends.add(store.append(meta.logName(shardIndex), AppendBatch.of(records, now))
+                    .<Void>map(appended -> {
+                        for (int k = 0; k < members.size(); k++) {
+                            results[members.get(k)] = PutResult.success(shardId,
+                                    SequenceNumbers.format(shardIndex, appended.positions()[k]), appended.versions()[k]);
+                        }
+                        return null;
+                    })
+                    .recover(err -> {
+                        String message = err instanceof EventStoreException ? err.getMessage()
+                                : "Internal service failure.";
+                        for (int i : members) {
+                            results[i] = PutResult.failure("InternalFailure", message);
+                        }
+                        return Future.succeededFuture();
+                    }));
+        }
+        return Future.all(appends).map(v -> Arrays.asList(results));
+    }
+
+    private static void checkEntry(PutEntry entry) {
+        String key = entry.partitionKey();
+        if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > 256) {
+            throw PlatformException.invalidArgument("PartitionKey must be 1 to 256 Unicode characters long.");
+        }
+        long size = (long) entry.data().length + key.getBytes(StandardCharsets.UTF_8).length;
+        if (size > MAX_RECORD_BYTES) {
+            throw PlatformException.invalidArgument("The size of the record (partition key and data, " + size
+                    + " bytes) exceeds the maximum record size of " + MAX_RECORD_BYTES + " bytes.");
+        }
+    }
+
+    // ---- reads -----------------------------------------------------------------------------------
+
+    @Override
+    public Future<String> getShardIterator(ShardIteratorRequest request) {
+        StreamState state;
+        Shard shard;
+        try {
+            state = readable(request.stream());
+            shard = shardOf(state, request.shardId());
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        StreamMeta meta = state.meta();
+        int index = ShardIds.index(shard.shardId());
+        String log = meta.logName(index);
+        Future<Long> position;
+        try {
+            position = switch (request.type()) {
+                case TRIM_HORIZON -> Future.succeededFuture(0L);
+                case LATEST -> store.state(log).map(s -> s.nextPosition());
+                case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
+                        SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
+                                request.type()), index, shard.shardId()));
+                case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
+                        SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
+                                request.type()), index, shard.shardId()) + 1);
+                case AT_TIMESTAMP -> {
+                    if (request.timestampMillis() == null) {
+                        throw PlatformException.invalidArgument(
+                                "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
+                    }
+                    yield store.seek(log, request.timestampMillis());
+                }
+            };
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        return position
+                .map(p -> iterators.issue(meta.name(), meta.uid(), index, p))
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    private static String required(String value, String name, IteratorType type) {
+        if (value == null) {
+            throw PlatformException.invalidArgument("Must specify " + name + " for iterator of type " + type + ".");
+        }
+        return value;
+    }
+
+    @Override
+    public Future<GetRecordsResult> getRecords(String shardIterator, int limit) {
+        ShardIterators.Position at;
+        StreamState state;
+        Shard shard;
+        try {
+            at = iterators.open(shardIterator);
+            state = streams.get(at.stream());
+            if (state == null || !state.meta().uid().equals(at.streamUid())
+                    || state.meta().status() == StreamStatus.DELETING) {
+                throw PlatformException.notFound("Shard " + ShardIds.of(at.shardIndex()) + " in stream "
+                        + at.stream() + " under account " + options.accountId() + " does not exist");
+            }
+            shard = state.shard(at.shardIndex());
+            if (shard == null) {
+                throw PlatformException.invalidArgument("Invalid ShardIterator.");
+            }
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        StreamMeta meta = state.meta();
+        int index = at.shardIndex();
+        return store.read(meta.logName(index), at.position(), limit, MAX_GET_BYTES)
+                .map(read -> toResult(meta, shard, index, read))
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    private GetRecordsResult toResult(StreamMeta meta, Shard shard, int index, ReadResult read) {
+        List<Record> records = new ArrayList<>(read.records().size());
+        for (StoredRecord r : read.records()) {
+            records.add(new Record(SequenceNumbers.format(index, r.position()), r.arrivalMillis(), r.data(),
+                    r.partitionKey(), r.version(), r.eventId(), r.eventType(), r.metadata()));
+        }
+        boolean caughtUp = read.nextPosition() >= read.state().nextPosition();
+        long behind = 0;
+        if (!caughtUp && !read.records().isEmpty()) {
+            long lastRead = read.records().get(read.records().size() - 1).arrivalMillis();
+            behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
+        }
+        if (!shard.isOpen() && caughtUp) {
+            return new GetRecordsResult(records, null, 0, children(meta, shard));
+        }
+        String next = iterators.issue(meta.name(), meta.uid(), index, read.nextPosition());
+        return new GetRecordsResult(records, next, behind, List.of());
+    }
+
+    private static List<ChildShard> children(StreamMeta meta, Shard parent) {
+        List<ChildShard> children = new ArrayList<>();
+        for (Shard s : meta.shards()) {
+            if (parent.shardId().equals(s.parentShardId()) || parent.shardId().equals(s.adjacentParentShardId())) {
+                List<String> parents = s.adjacentParentShardId() == null ? List.of(s.parentShardId())
+                        : List.of(s.parentShardId(), s.adjacentParentShardId());
+                children.add(new ChildShard(s.shardId(), parents, s.startingHashKey(), s.endingHashKey()));
+            }
+        }
+        return children;
+    }
+
+    @Override
+    public Future<List<Shard>> listShards(String stream, ShardFilter filter) {
+        StreamState state;
+        try {
+            state = existing(stream);
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        List<Shard> shards = state.meta().shards();
+        if (filter == null) {
+            return Future.succeededFuture(shards);
+        }
+        List<Shard> out = new ArrayList<>();
+        for (Shard shard : shards) {
+            if (passes(filter, shard)) {
+                out.add(shard);
+            }
+        }
+        return Future.succeededFuture(out);
+    }
+
+    private static boolean passes(ShardFilter filter, Shard shard) {
+        // Shards of the stream's first generation count as open since the beginning of time, as in Kinesis.
+        long opened = shard.parentShardId() == null ? Long.MIN_VALUE : shard.createdMillis();
+        return switch (filter.type()) {
+            case AFTER_SHARD_ID -> ShardIds.index(shard.shardId()) > ShardIds.index(filter.shardId());
+            case AT_TRIM_HORIZON, FROM_TRIM_HORIZON -> true;
+            case AT_LATEST -> shard.isOpen();
+            case AT_TIMESTAMP -> opened <= filter.timestampMillis()
+                    && (shard.isOpen() || shard.closedMillis() > filter.timestampMillis());
+            case FROM_TIMESTAMP -> shard.isOpen() || shard.closedMillis() >= filter.timestampMillis();
+        };
+    }
+
+    // ---- names -----------------------------------------------------------------------------------
+
+    @Override
+    public String arn(String stream) {
+        return "arn:aws:kinesis:" + options.region() + ":" + options.accountId() + ":stream/" + stream;
+    }
+
+    @Override
+    public String streamNameFromArn(String arn) {
+        String prefix = "arn:aws:kinesis:" + options.region() + ":" + options.accountId() + ":stream/";
+        if (arn == null || !arn.startsWith(prefix) || !NAME.matcher(arn.substring(prefix.length())).matches()) {
+            throw PlatformException.invalidArgument("Invalid StreamARN '" + arn + "': expected " + prefix + "<stream name>.");
+        }
+        return arn.substring(prefix.length());
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private void checkName(String name) {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw PlatformException.invalidArgument("Invalid stream name '" + name
+                    + "': it must match [a-zA-Z0-9_.-]+ and be 1 to 128 characters long.");
+        }
+    }
+
+    private StreamState existing(String name) {
+        StreamState state = name == null ? null : streams.get(name);
+        if (state == null) {
+            throw PlatformException.notFound("Stream " + name + " under account " + options.accountId() + " not found.");
+        }
+        return state;
+    }
+
+    private StreamState writable(String name) {
+        StreamState state = existing(name);
+        StreamStatus status = state.meta().status();
+        if (status == StreamStatus.CREATING || status == StreamStatus.DELETING) {
+            throw PlatformException.notFound("Stream " + name + " under account " + options.accountId()
+                    + " not found (it is " + status + ").");
+        }
+        return state;
+    }
+
+    private StreamState readable(String name) {
+        return writable(name);
+    }
+
+    private Shard shardOf(StreamState state, String shardId) {
+        int index = shardId == null ? -1 : ShardIds.index(shardId);
+        Shard shard = state.shard(index);
+        if (shard == null) {
+            throw PlatformException.notFound("Shard " + shardId + " in stream " + state.meta().name()
+                    + " under account " + options.accountId() + " does not exist");
+        }
+        return shard;
+    }
+
+    private Future<Void> persist(StreamMeta meta) {
+        return store.put(STREAMS_NS, meta.name(), encode(meta))
+                .onSuccess(v -> streams.computeIfPresent(meta.name(),
+                        (k, old) -> old.meta().uid().equals(meta.uid()) ? new StreamState(meta) : old))
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    private static <T> Future<T> storageFailure(Throwable err) {
+        if (err instanceof PlatformException) {
+            return Future.failedFuture(err);
+        }
+        if (err instanceof EventStoreException e && e.retryable()) {
+            return Future.failedFuture(new PlatformException(ErrorCode.SERVICE_UNAVAILABLE, e.getMessage(), e));
+        }
+        return Future.failedFuture(new PlatformException(ErrorCode.INTERNAL_FAILURE, "Internal service failure.", err));
+    }
+
+    private static byte[] encode(StreamMeta meta) {
+        try {
+            return JSON.writeValueAsBytes(meta);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static StreamMeta decode(byte[] bytes) {
+        try {
+            return JSON.readValue(bytes, StreamMeta.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("unreadable stream metadata", e);
+        }
+    }
+
+    private static String newUid() {
+        byte[] bytes = new byte[8];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+}

@@ -1,0 +1,86 @@
+package dev.eddy.api.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eddy.api.bench.BenchCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code eddy bench} end to end against an in-process server: a small run verifies and reports JSON. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BenchCommandTest {
+
+    private EddyFixture eddy;
+
+    @BeforeAll
+    void start() {
+        eddy = EddyFixture.memory(Clock.systemUTC());
+    }
+
+    @AfterAll
+    void stop() {
+        eddy.close();
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run bench(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = BenchCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void smallRunVerifiesAndPrintsOneJsonObject() throws Exception {
+        Run run = bench("--endpoint", eddy.endpoint().toString(), "--records", "5000", "--record-size", "256",
+                "--batch", "200", "--json", "--no-progress");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertEquals(5000, json.at("/write/records").asLong());
+        assertEquals(5000, json.at("/read/records").asLong());
+        assertTrue(json.at("/write/recordsPerSec").asDouble() > 0);
+        assertTrue(json.at("/read/mibPerSec").asDouble() > 0);
+        for (String field : List.of("p50", "p99", "max")) {
+            assertTrue(json.at("/write/latencyMs/" + field).isNumber(), field);
+        }
+        assertTrue(json.at("/verify/ok").asBoolean(), run.out());
+        for (String field : List.of("lost", "duplicated", "corrupted", "reordered", "nonIncreasing")) {
+            assertEquals(0, json.at("/verify/" + field).asLong(), field);
+        }
+        assertEquals(run.out().strip(), json.toString(), "stdout is exactly one JSON object");
+    }
+
+    @Test
+    void textReportOverHttp2() {
+        Run run = bench("--endpoint", eddy.endpoint().toString(), "--records", "2000", "--record-size", "100",
+                "--shards", "2", "--keys", "7", "--batch", "50", "--concurrency", "3", "--http2");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("verify: OK"), run.out());
+        assertTrue(run.out().contains("records/s"), run.out());
+    }
+
+    @Test
+    void badArgumentsExitWithTwo() {
+        assertEquals(2, bench("--records", "10").exit(), "no endpoint");
+        assertEquals(2, bench("--endpoint", "http://localhost:1", "--batch", "501").exit());
+        assertEquals(2, bench("--endpoint", "http://localhost:1", "--records", "many").exit());
+        assertEquals(2, bench("--endpoint", "http://localhost:1", "--frobnicate").exit());
+        Run help = bench("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--endpoint"));
+    }
+}

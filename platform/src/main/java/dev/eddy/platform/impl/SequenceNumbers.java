@@ -18,9 +18,22 @@ public final class SequenceNumbers {
     private SequenceNumbers() {
     }
 
+    /** Same value as {@code PREFIX + shardIndex * 10^20 + position}, built without big-integer math (hot path). */
     public static String format(int shardIndex, long position) {
-        return PREFIX.add(BigInteger.valueOf(shardIndex).multiply(SHARD_FACTOR))
-                .add(BigInteger.valueOf(position)).toString();
+        if (shardIndex < 0 || position < 0) {
+            throw new IllegalArgumentException("negative shard index or position");
+        }
+        StringBuilder out = new StringBuilder(56).append("49");
+        appendPadded(out, Integer.toString(shardIndex), 34);
+        appendPadded(out, Long.toString(position), 20);
+        return out.toString();
+    }
+
+    private static void appendPadded(StringBuilder out, String digits, int width) {
+        for (int i = digits.length(); i < width; i++) {
+            out.append('0');
+        }
+        out.append(digits);
     }
 
     /** The position inside {@code shardIndex} that the sequence number names; INVALID_ARGUMENT otherwise. */

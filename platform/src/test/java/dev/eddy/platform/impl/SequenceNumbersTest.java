@@ -20,6 +20,9 @@ class SequenceNumbersTest {
             long position = random.nextLong() & Long.MAX_VALUE;
             String seq = SequenceNumbers.format(shard, position);
             assertEquals(56, seq.length(), seq);
+            BigInteger expected = BigInteger.valueOf(49).multiply(BigInteger.TEN.pow(54))
+                    .add(BigInteger.valueOf(shard).multiply(BigInteger.TEN.pow(20))).add(BigInteger.valueOf(position));
+            assertEquals(expected.toString(), seq);
             assertEquals(position, SequenceNumbers.position(seq, shard, ShardIds.of(shard)));
         }
     }

@@ -26,10 +26,11 @@ public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, 
     /**
      * FileChannel, up to 256 writes or 16 MiB per commit.
      *
-     * <p>FileChannel because it measured faster here (2 cores, transactions on, {@code MapDbThroughputProbe}):
-     * raw MapDB, 200 puts of 500 x 1 KiB batches with a commit per 4: FileChannel 93-114k records/s, mmap
-     * 42-109k (warm-up dependent); through this engine (800 such batches over 8 logs, 16 in flight, group
-     * commit): FileChannel ~103-107k records/s, mmap ~32k (each mmap commit costs several ms more).
+     * <p>FileChannel because it was faster in every run here (2 shared cores, transactions on, two runs of
+     * {@code MapDbThroughputProbe}, noisy): raw MapDB, 200 puts of 500 x 1 KiB batches, commit per 4 batches:
+     * FileChannel 93-155k records/s, mmap 42-109k; through this engine (800 such batches over 8 logs, 16 in
+     * flight, group commit): FileChannel 69-117k records/s (103-117k once warm), mmap 28-64k. A commit costs
+     * several ms more with mmap (its WAL sync), which group commit cannot hide.
      */
     public static MapDbOptions defaults(Path dataDir) {
         return new MapDbOptions(dataDir, false, 256, 16L << 20);

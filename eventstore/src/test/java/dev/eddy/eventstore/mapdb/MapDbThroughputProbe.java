@@ -88,6 +88,12 @@ class MapDbThroughputProbe {
                 System.out.printf("engine MapDB %-11s: %,.0f records/s (%d batches of %d x %d B, %d in flight)%n",
                         mmap ? "mmap" : "FileChannel", total * RECORDS / secs, total, RECORDS, SIZE, inFlight);
                 EventStoreTckBase.await(store.close());
+                long reopenStart = System.nanoTime();
+                EventStore reopened = EventStoreTckBase.await(
+                        MapDbEventStore.open(vertx, MapDbOptions.defaults(dir.dir()).withMmap(mmap)));
+                System.out.printf("  reopen (rebuilding indexes from %,d records' key sections): %.2f s%n",
+                        total * RECORDS, (System.nanoTime() - reopenStart) / 1e9);
+                EventStoreTckBase.await(reopened.close());
                 dir.cleanup();
             }
         } finally {

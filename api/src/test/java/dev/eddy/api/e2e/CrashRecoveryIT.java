@@ -211,6 +211,8 @@ class CrashRecoveryIT {
             assertEquals(e.getValue().shardId(), shardOf.get(e.getKey()), "shard of " + e.getKey());
             assertArrayEquals(e.getValue().data(), r.data().asByteArrayUnsafe(), "data of " + e.getKey());
         }
+        System.out.printf("crash IT: %d acknowledged records all found among %d read, %d batch parts whole%n",
+                acked.size(), bySequence.size(), countPerBatchAndShard.size());
         for (Map.Entry<String, Integer> group : countPerBatchAndShard.entrySet()) {
             assertEquals(expectedPerBatchAndShard.get(group.getKey()), group.getValue(),
                     "half a batch visible: batch@shard " + group.getKey());

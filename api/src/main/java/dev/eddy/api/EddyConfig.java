@@ -31,11 +31,12 @@ import java.util.function.BiFunction;
  * @param deleteStreamDelay how long a deleted stream stays DELETING
  * @param shardLimit        most shards one stream may have
  * @param httpInstances     HTTP server instances (event loops serving requests); 0 means one per CPU core
+ * @param jvmOptions        JVM options of the server process the launcher starts; {@code none} runs in-process
  * @param clock             clock for arrival timestamps and iterator expiry (not a setting; tests inject it)
  */
 public record EddyConfig(int port, String host, Path dataDir, String storage, String region, String accountId,
                          int maxRequestBytes, Duration createStreamDelay, Duration deleteStreamDelay,
-                         int shardLimit, int httpInstances, Clock clock) {
+                         int shardLimit, int httpInstances, String jvmOptions, Clock clock) {
 
     /** The server's version, shown in the banner. */
     public static final String VERSION = "0.1.0";
@@ -75,7 +76,10 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
             new Setting("shard-limit", "1024", "most shards one stream may have",
                     (c, v) -> c.withShardLimit(intIn(v, 1, 100_000))),
             new Setting("http-instances", "0", "HTTP server instances (event loops); 0 = one per CPU core",
-                    (c, v) -> c.withHttpInstances(intIn(v, 0, 256))));
+                    (c, v) -> c.withHttpInstances(intIn(v, 0, 256))),
+            new Setting("jvm-options", ServerProcess.DEFAULT_JVM_OPTIONS,
+                    "JVM options of the server process (bounded heap); 'none' runs in the launching JVM",
+                    (c, v) -> c.withJvmOptions(v)));
 
     public EddyConfig {
         Objects.requireNonNull(host, "host");
@@ -85,6 +89,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         Objects.requireNonNull(accountId, "accountId");
         Objects.requireNonNull(createStreamDelay, "createStreamDelay");
         Objects.requireNonNull(deleteStreamDelay, "deleteStreamDelay");
+        Objects.requireNonNull(jvmOptions, "jvmOptions");
         Objects.requireNonNull(clock, "clock");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
@@ -97,7 +102,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     /** Every setting at its default. */
     public static EddyConfig defaults() {
         EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "us-east-1",
-                "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, Clock.systemUTC());
+                "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, "", Clock.systemUTC());
         for (Setting s : SETTINGS) {
             config = s.apply.apply(config, s.defaultValue); // keeps the table above the single source of defaults
         }
@@ -198,52 +203,57 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
 
     public EddyConfig withPort(int port) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withHost(String host) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withDataDir(Path dataDir) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withStorage(String storage) {
         return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), region, accountId,
-                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, clock);
+                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withRegion(String region) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withAccountId(String accountId) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withMaxRequestBytes(int maxRequestBytes) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withStreamDelays(Duration createStreamDelay, Duration deleteStreamDelay) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withShardLimit(int shardLimit) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withHttpInstances(int httpInstances) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+    }
+
+    public EddyConfig withJvmOptions(String jvmOptions) {
+        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions.trim(), clock);
     }
 
     /** The number of HTTP server instances to run: {@link #httpInstances}, or one per core when 0. */
@@ -253,7 +263,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
 
     public EddyConfig withClock(Clock clock) {
         return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     private static Setting find(String name) {

@@ -32,6 +32,16 @@ public final class Main {
             System.exit(2);
             return;
         }
+        if (ServerProcess.shouldFork(config)) {
+            try {
+                System.exit(ServerProcess.runChild(config, args));
+            } catch (Exception e) {
+                System.err.println("eddy: cannot start the server process: " + e);
+                System.exit(1);
+            }
+            return;
+        }
+        ServerProcess.watchLauncher();
         Vertx vertx = Vertx.vertx();
         EddyServer server;
         try {

@@ -42,14 +42,24 @@ final class EddyProcess {
         return jar;
     }
 
-    /** Starts {@code java -jar eddy.jar} with MapDB in {@code dataDir} and waits for the banner and /ready. */
+    /**
+     * Starts {@code java -Xmx512m -jar eddy.jar} with MapDB in {@code dataDir} and waits for the banner and
+     * /ready. With an explicit heap the server runs in that JVM itself, so a SIGKILL hits the server.
+     */
     static EddyProcess startMapDb(Path dataDir) throws IOException, InterruptedException {
+        return startMapDb(dataDir, List.of("-Xmx512m"));
+    }
+
+    /** Starts {@code java <jvmArgs> -jar eddy.jar} with MapDB in {@code dataDir}; waits for the banner and /ready. */
+    static EddyProcess startMapDb(Path dataDir, List<String> jvmArgs) throws IOException, InterruptedException {
         int port = freePort();
         Path stderr = Files.createTempFile("eddy-stderr-", ".log");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-Xmx512m", "-jar", jar().toString(),
-                "--port", Integer.toString(port), "--host", "127.0.0.1",
-                "--data-dir", dataDir.toString(), "--storage", "mapdb")
+        List<String> command = new java.util.ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmArgs);
+        command.addAll(List.of("-jar", jar().toString(), "--port", Integer.toString(port), "--host", "127.0.0.1",
+                "--data-dir", dataDir.toString(), "--storage", "mapdb"));
+        Process process = new ProcessBuilder(command)
                 .redirectError(stderr.toFile())
                 .start();
         List<String> lines = new CopyOnWriteArrayList<>();
@@ -122,6 +132,11 @@ final class EddyProcess {
             Thread.sleep(50);
         }
         throw new IllegalStateException("/ready not 200 within " + timeout + "; " + diagnostics());
+    }
+
+    /** The {@code java -jar} process itself (the launcher, when the server runs in a child JVM). */
+    Process process() {
+        return process;
     }
 
     URI endpoint() {

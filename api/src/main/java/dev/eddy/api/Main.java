@@ -47,7 +47,7 @@ public final class Main {
         try {
             server = EddyServer.start(vertx, config).await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
-            System.err.println("eddy: cannot start: " + e.getMessage());
+            reportStartFailure(e);
             closeQuietly(vertx);
             System.exit(1);
             return;
@@ -68,6 +68,26 @@ public final class Main {
         String storage = config.storage().equals("memory") ? "storage: memory"
                 : "storage: " + config.storage() + ", data: " + config.dataDir();
         return "Eddy " + EddyConfig.VERSION + " listening on http://" + config.host() + ":" + port + " (" + storage + ")";
+    }
+
+    /**
+     * Prints why the server could not start: a one-line summary naming the root cause's class and message
+     * (a bare {@code getMessage()} may be {@code null}), then the full stack trace with its causes.
+     */
+    static void reportStartFailure(Throwable e) {
+        System.err.println("eddy: cannot start: " + describe(e));
+        e.printStackTrace(System.err);
+        System.err.flush();
+    }
+
+    /** The throwable (and its root cause, when different) as {@code Class: message}. */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String summary = e.toString();
+        return root == e ? summary : summary + " (caused by " + root + ")";
     }
 
     private static void closeQuietly(Vertx vertx) {

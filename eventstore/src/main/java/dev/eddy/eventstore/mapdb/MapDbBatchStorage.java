@@ -5,17 +5,25 @@ import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.impl.MetadataKey;
 import org.mapdb.Atomic;
 import org.mapdb.BTreeMap;
+import org.mapdb.CC;
 import org.mapdb.DB;
 import org.mapdb.DBException;
-import org.mapdb.DBMaker;
 import org.mapdb.Serializer;
+import org.mapdb.StoreWAL;
+import org.mapdb.volume.FileChannelVol;
+import org.mapdb.volume.MappedFileVol;
+import org.mapdb.volume.Volume;
+import org.mapdb.volume.VolumeFactory;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 
 /**
  * Batches in MapDB (transactions on, so every commit goes through the write-ahead log). Thread-safe as
@@ -26,10 +34,17 @@ import java.util.function.BiConsumer;
  * position to key section), both with values outside the BTree nodes (values inside nodes measured ~20x
  * slower for batch-sized values). {@code trims} holds each log's last trim summary, {@code metadata} the
  * metadata entries under {@link MetadataKey#encoded()}.
+ *
+ * <p>Crash safety: MapDB 3.1.0's {@code StoreWAL} overwrites the store file in place during {@code commit()} and
+ * never replays its log at open, so a crash in the middle of a commit used to corrupt the file. The store file is
+ * therefore opened through a {@link CommitJournalVolume}, which makes each commit's writes to it atomic.
  */
 final class MapDbBatchStorage implements BatchStorage {
 
     static final String FILE_NAME = "eddy.db";
+
+    /** MapDB's default lock striping (DBMaker's concurrencyScale 8); it does not affect the file format. */
+    private static final int CONC_SHIFT = CC.STORE_DIRECT_CONC_SHIFT;
 
     private final Path file;
     private final DB db;
@@ -51,6 +66,14 @@ final class MapDbBatchStorage implements BatchStorage {
     }
 
     static MapDbBatchStorage openBlocking(MapDbOptions options) {
+        return openBlocking(options, UnaryOperator.identity());
+    }
+
+    /**
+     * Opens the store; {@code fileWrapper} wraps the store file's volume under the commit journal (tests use it
+     * to simulate a crash while a commit is copied into the file).
+     */
+    static MapDbBatchStorage openBlocking(MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
         Path dir = options.dataDir().toAbsolutePath();
         Path file = dir.resolve(FILE_NAME);
         try {
@@ -58,15 +81,26 @@ final class MapDbBatchStorage implements BatchStorage {
         } catch (IOException e) {
             throw new StorageUnavailableException("cannot create the data directory " + dir + ": " + e, e);
         }
-        DBMaker.Maker maker = DBMaker.fileDB(file.toFile()).transactionEnable();
-        maker = options.mmap() ? maker.fileMmapEnableIfSupported().cleanerHackEnable() : maker.fileChannelEnable();
+        // What DBMaker.fileDB(file).transactionEnable() builds (with fileChannelEnable() or
+        // fileMmapEnable().cleanerHackEnable()), except that the store file goes through the commit journal.
+        VolumeFactory base = options.mmap() && mmapSupported()
+                ? new MappedFileVol.MappedFileFactory(true, false) : FileChannelVol.FACTORY;
+        VolumeFactory volumes = new JournaledVolumeFactory(base, file, fileWrapper);
         DB db;
         try {
-            db = maker.make();
+            boolean existed = volumes.exists(file.toString());
+            StoreWAL store = StoreWAL.make(file.toString(), volumes, 0L, true, CONC_SHIFT, 0L, 0L,
+                    false, false, false, true, false);
+            try {
+                db = new DB(store, existed, true, MapDbBatchStorage.class.getClassLoader(), 0);
+            } catch (RuntimeException | Error e) {
+                store.close();
+                throw e;
+            }
         } catch (DBException.FileLocked | java.nio.channels.OverlappingFileLockException e) {
             throw new StorageUnavailableException("the data directory " + dir
                     + " is in use by another Eddy process (its " + FILE_NAME + " is locked)", e);
-        } catch (DBException e) {
+        } catch (DBException | UncheckedIOException e) {
             throw new StorageUnavailableException("cannot open " + file + ": " + e.getMessage(), e);
         }
         try {
@@ -75,6 +109,13 @@ final class MapDbBatchStorage implements BatchStorage {
             db.close();
             throw e;
         }
+    }
+
+    /** What MapDB's fileMmapEnableIfSupported() checks: a 64-bit JVM, not on Windows. */
+    private static boolean mmapSupported() {
+        String arch = System.getProperty("os.arch", "");
+        String os = System.getProperty("os.name", "");
+        return arch.contains("64") && !os.toLowerCase(Locale.ROOT).startsWith("windows");
     }
 
     @Override

@@ -3,6 +3,9 @@ package dev.eddy.eventstore.mapdb;
 import dev.eddy.eventstore.impl.StoreEngine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.mapdb.volume.Volume;
+
+import java.util.function.UnaryOperator;
 
 /**
  * The embedded, durable event store: the shared engine over MapDB with its write-ahead log, one commit
@@ -20,11 +23,16 @@ public final class MapDbEventStore extends StoreEngine {
      * because another process holds it.
      */
     public static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options) {
-        return vertx.executeBlocking(() -> openBlocking(vertx, options), false);
+        return open(vertx, options, UnaryOperator.identity());
     }
 
-    private static MapDbEventStore openBlocking(Vertx vertx, MapDbOptions options) {
-        MapDbBatchStorage storage = MapDbBatchStorage.openBlocking(options);
+    /** Opens with the store file's volume wrapped (tests: simulated crashes while a commit reaches the file). */
+    static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
+        return vertx.executeBlocking(() -> openBlocking(vertx, options, fileWrapper), false);
+    }
+
+    private static MapDbEventStore openBlocking(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
+        MapDbBatchStorage storage = MapDbBatchStorage.openBlocking(options, fileWrapper);
         try {
             return new MapDbEventStore(vertx, storage, options);
         } catch (RuntimeException | Error e) {

@@ -26,7 +26,7 @@ class LauncherIT {
         EddyProcess eddy = EddyProcess.startMapDb(dataDir, List.of());
         ProcessHandle child = onlyChild(eddy.process());
         String childCommand = child.info().commandLine().orElse("");
-        assertTrue(childCommand.contains("-Xmx256m"), "child JVM options: " + childCommand);
+        assertTrue(childCommand.contains("-Xmx1g"), "child JVM options: " + childCommand);
 
         String sequenceNumber;
         try (KinesisClient kinesis = SdkClients.syncCbor(eddy.endpoint())) {

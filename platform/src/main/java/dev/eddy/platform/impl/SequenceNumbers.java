@@ -2,30 +2,68 @@ package dev.eddy.platform.impl;
 
 import dev.eddy.platform.PlatformException;
 
-import java.math.BigInteger;
-
 /**
- * Kinesis-style sequence numbers: 56-digit decimals {@code 49 * 10^54 + shardIndex * 10^20 + position}.
- * Strictly increasing within a shard (position), unique within a stream (shard index), and every child
- * shard's numbers exceed its parents' because children get higher shard indexes. Stateless, thread-safe.
+ * Kinesis-style sequence numbers: 56-digit decimals made of {@code 49}, the stream's creation time in
+ * epoch millis (13 digits), the shard index (21 digits) and the position in the shard (20 digits).
+ * Strictly increasing within a shard (position); unique within a stream (shard index); every child
+ * shard's numbers exceed its parents' (children get higher indexes); and a stream deleted and created
+ * again under the same name never reuses a number (later creation time), so a checkpoint from the old
+ * stream is rejected rather than silently pointing into the new one. Stateless, thread-safe.
  */
 public final class SequenceNumbers {
 
-    private static final BigInteger PREFIX = BigInteger.valueOf(49).multiply(BigInteger.TEN.pow(54));
-    private static final BigInteger SHARD_FACTOR = BigInteger.TEN.pow(20);
-    private static final BigInteger MAX_SHARDS = BigInteger.TEN.pow(12);
+    private static final int EPOCH_DIGITS = 13;
+    private static final int SHARD_DIGITS = 21;
+    private static final int POSITION_DIGITS = 20;
+    private static final int LENGTH = 2 + EPOCH_DIGITS + SHARD_DIGITS + POSITION_DIGITS;
 
     private SequenceNumbers() {
     }
 
-    /** Same value as {@code PREFIX + shardIndex * 10^20 + position}, built without big-integer math (hot path). */
-    public static String format(int shardIndex, long position) {
-        if (shardIndex < 0 || position < 0) {
-            throw new IllegalArgumentException("negative shard index or position");
+    /** The sequence number of {@code position} in shard {@code shardIndex} of a stream created at {@code epochMillis}. */
+    public static String format(long epochMillis, int shardIndex, long position) {
+        if (epochMillis < 0 || shardIndex < 0 || position < 0) {
+            throw new IllegalArgumentException("negative creation time, shard index or position");
         }
-        StringBuilder out = new StringBuilder(56).append("49");
-        appendPadded(out, Integer.toString(shardIndex), 34);
-        appendPadded(out, Long.toString(position), 20);
+        StringBuilder out = new StringBuilder(LENGTH).append("49");
+        appendPadded(out, Long.toString(epochMillis), EPOCH_DIGITS);
+        appendPadded(out, Integer.toString(shardIndex), SHARD_DIGITS);
+        appendPadded(out, Long.toString(position), POSITION_DIGITS);
+        return out.toString();
+    }
+
+    /**
+     * The position that the sequence number names in shard {@code shardIndex} of the stream created at
+     * {@code epochMillis}; INVALID_ARGUMENT when it is malformed or belongs to another shard or stream.
+     */
+    public static long position(String sequenceNumber, long epochMillis, int shardIndex, String shardId) {
+        if (sequenceNumber == null || sequenceNumber.length() != LENGTH || !sequenceNumber.startsWith("49")
+                || !allDigits(sequenceNumber)) {
+            throw invalid(sequenceNumber, shardId);
+        }
+        int at = 2;
+        long epoch = Long.parseLong(sequenceNumber.substring(at, at += EPOCH_DIGITS));
+        String shard = sequenceNumber.substring(at, at += SHARD_DIGITS);
+        String position = sequenceNumber.substring(at);
+        if (epoch != epochMillis || !shard.equals(pad(Integer.toString(shardIndex), SHARD_DIGITS))
+                || position.compareTo(pad(Long.toString(Long.MAX_VALUE), POSITION_DIGITS)) > 0) {
+            throw invalid(sequenceNumber, shardId);
+        }
+        return Long.parseLong(position);
+    }
+
+    private static boolean allDigits(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) < '0' || s.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String pad(String digits, int width) {
+        StringBuilder out = new StringBuilder(width);
+        appendPadded(out, digits, width);
         return out.toString();
     }
 
@@ -34,26 +72,6 @@ public final class SequenceNumbers {
             out.append('0');
         }
         out.append(digits);
-    }
-
-    /** The position inside {@code shardIndex} that the sequence number names; INVALID_ARGUMENT otherwise. */
-    public static long position(String sequenceNumber, int shardIndex, String shardId) {
-        BigInteger value;
-        try {
-            value = new BigInteger(sequenceNumber);
-        } catch (NumberFormatException e) {
-            throw invalid(sequenceNumber, shardId);
-        }
-        BigInteger rest = value.subtract(PREFIX);
-        if (rest.signum() < 0) {
-            throw invalid(sequenceNumber, shardId);
-        }
-        BigInteger[] parts = rest.divideAndRemainder(SHARD_FACTOR);
-        if (parts[0].compareTo(MAX_SHARDS) >= 0 || parts[0].intValue() != shardIndex
-                || parts[1].bitLength() > 63) {
-            throw invalid(sequenceNumber, shardId);
-        }
-        return parts[1].longValue();
     }
 
     private static PlatformException invalid(String sequenceNumber, String shardId) {

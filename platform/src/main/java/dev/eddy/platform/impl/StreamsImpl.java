@@ -154,7 +154,7 @@ public final class StreamsImpl implements Streams {
         List<Shard> shards = new ArrayList<>(shardCount);
         for (int i = 0; i < shardCount; i++) {
             shards.add(new Shard(ShardIds.of(i), null, null, HashKeys.rangeStart(i, shardCount),
-                    HashKeys.rangeEnd(i, shardCount), SequenceNumbers.format(i, 0), null, now, -1));
+                    HashKeys.rangeEnd(i, shardCount), SequenceNumbers.format(now, i, 0), null, now, -1));
         }
         boolean instant = options.createStreamDelay().isZero();
         StreamMeta meta = new StreamMeta(request.name(), newUid(), instant ? StreamStatus.ACTIVE : StreamStatus.CREATING,
@@ -296,7 +296,8 @@ public final class StreamsImpl implements Streams {
                     .<Void>map(appended -> {
                         for (int k = 0; k < members.size(); k++) {
                             results[members.get(k)] = PutResult.success(shardId,
-                                    SequenceNumbers.format(shardIndex, appended.positions()[k]), appended.versions()[k]);
+                                    SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
+                                    appended.versions()[k]);
                         }
                         return null;
                     })
@@ -346,10 +347,10 @@ public final class StreamsImpl implements Streams {
                 case LATEST -> store.state(log).map(s -> s.nextPosition());
                 case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
                         SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
-                                request.type()), index, shard.shardId()));
+                                request.type()), meta.createdMillis(), index, shard.shardId()));
                 case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
                         SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
-                                request.type()), index, shard.shardId()) + 1);
+                                request.type()), meta.createdMillis(), index, shard.shardId()) + 1);
                 case AT_TIMESTAMP -> {
                     if (request.timestampMillis() == null) {
                         throw PlatformException.invalidArgument(
@@ -403,7 +404,7 @@ public final class StreamsImpl implements Streams {
     private GetRecordsResult toResult(StreamMeta meta, Shard shard, int index, ReadResult read) {
         List<Record> records = new ArrayList<>(read.records().size());
         for (StoredRecord r : read.records()) {
-            records.add(new Record(SequenceNumbers.format(index, r.position()), r.arrivalMillis(), r.data(),
+            records.add(new Record(SequenceNumbers.format(meta.createdMillis(), index, r.position()), r.arrivalMillis(), r.data(),
                     r.partitionKey(), r.version(), r.eventId(), r.eventType(), r.metadata()));
         }
         boolean caughtUp = read.nextPosition() >= read.state().nextPosition();

@@ -43,7 +43,7 @@ class HashKeysTest {
         List<Shard> shards = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             shards.add(new Shard(ShardIds.of(i), null, null, HashKeys.rangeStart(i, n), HashKeys.rangeEnd(i, n),
-                    SequenceNumbers.format(i, 0), null, 0, -1));
+                    SequenceNumbers.format(0, i, 0), null, 0, -1));
         }
         RoutingTable table = new RoutingTable(shards);
         Random random = new Random(42);

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
+import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamResponse;
 import software.amazon.awssdk.services.kinesis.model.DescribeStreamSummaryResponse;
 import software.amazon.awssdk.services.kinesis.model.ListStreamsResponse;
@@ -46,11 +47,19 @@ abstract class AbstractLifecycleTest {
     /** The client under test, for the server at {@code eddy.endpoint()}. */
     protected abstract KinesisClient createClient();
 
-    /** The SDK's {@code waitUntilStreamExists} waiter of the client under test. */
-    protected abstract void waitUntilStreamExists(String stream);
+    /** The SDK's {@code waitUntilStreamExists} waiter of the client under test (sync clients by default). */
+    protected void waitUntilStreamExists(String stream) {
+        try (var waiter = KinesisWaiter.builder().client(client).overrideConfiguration(SdkClients.FAST_WAITER).build()) {
+            waiter.waitUntilStreamExists(b -> b.streamName(stream)).matched().response().orElseThrow();
+        }
+    }
 
-    /** The SDK's {@code waitUntilStreamNotExists} waiter of the client under test. */
-    protected abstract void waitUntilStreamNotExists(String stream);
+    /** The SDK's {@code waitUntilStreamNotExists} waiter of the client under test (sync clients by default). */
+    protected void waitUntilStreamNotExists(String stream) {
+        try (var waiter = KinesisWaiter.builder().client(client).overrideConfiguration(SdkClients.FAST_WAITER).build()) {
+            waiter.waitUntilStreamNotExists(b -> b.streamName(stream)).matched().exception().orElseThrow();
+        }
+    }
 
     /** Asserts that the requests went over the wire the way the subclass claims. */
     protected abstract void assertWire();

@@ -1,7 +1,6 @@
 package dev.eddy.api.e2e;
 
 import software.amazon.awssdk.services.kinesis.KinesisClient;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,26 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class LifecycleCborTest extends AbstractLifecycleTest {
 
     private final SdkClients.WireCapture wire = new SdkClients.WireCapture();
-    private KinesisClient client;
 
     @Override
     protected KinesisClient createClient() {
-        client = SdkClients.syncCbor(eddy.endpoint(), wire);
-        return client;
-    }
-
-    @Override
-    protected void waitUntilStreamExists(String stream) {
-        try (var waiter = KinesisWaiter.builder().client(client).overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(stream)).matched().response().orElseThrow();
-        }
-    }
-
-    @Override
-    protected void waitUntilStreamNotExists(String stream) {
-        try (var waiter = KinesisWaiter.builder().client(client).overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamNotExists(b -> b.streamName(stream)).matched().exception().orElseThrow();
-        }
+        return SdkClients.syncCbor(eddy.endpoint(), wire);
     }
 
     @Override

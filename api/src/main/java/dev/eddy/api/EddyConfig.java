@@ -23,7 +23,9 @@ import java.util.function.BiFunction;
  * @param port              TCP port; 0 picks a free one
  * @param host              interface to bind
  * @param dataDir           the MapDB data directory
- * @param storage           {@code mapdb} or {@code memory}
+ * @param storage           {@code mapdb}, {@code memory} or {@code postgres}
+ * @param pgUrl             the PostgreSQL URL ({@code postgresql://user:pass@host:port/db}) for {@code postgres}
+ * @param pgPoolSize        connections in the PostgreSQL pool
  * @param region            the AWS region named in ARNs
  * @param accountId         the 12-digit account id named in ARNs
  * @param maxRequestBytes   largest accepted request body
@@ -34,7 +36,8 @@ import java.util.function.BiFunction;
  * @param jvmOptions        JVM options of the server process the launcher starts; {@code none} runs in-process
  * @param clock             clock for arrival timestamps and iterator expiry (not a setting; tests inject it)
  */
-public record EddyConfig(int port, String host, Path dataDir, String storage, String region, String accountId,
+public record EddyConfig(int port, String host, Path dataDir, String storage, String pgUrl, int pgPoolSize,
+                         String region, String accountId,
                          int maxRequestBytes, Duration createStreamDelay, Duration deleteStreamDelay,
                          int shardLimit, int httpInstances, String jvmOptions, Clock clock) {
 
@@ -61,8 +64,13 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
                     (c, v) -> c.withHost(nonBlank(v))),
             new Setting("data-dir", "./data", "data directory of the mapdb storage",
                     (c, v) -> c.withDataDir(Path.of(nonBlank(v)))),
-            new Setting("storage", "mapdb", "storage backend: mapdb (durable) or memory (lost on exit)",
+            new Setting("storage", "mapdb",
+                    "storage backend: mapdb (durable, embedded), postgres (durable, needs --pg-url) or memory (lost on exit)",
                     (c, v) -> c.withStorage(v)),
+            new Setting("pg-url", "", "PostgreSQL URL for --storage postgres: postgresql://user:pass@host:port/db",
+                    (c, v) -> c.withPostgres(v, c.pgPoolSize)),
+            new Setting("pg-pool-size", "8", "connections in the PostgreSQL pool",
+                    (c, v) -> c.withPostgres(c.pgUrl, intIn(v, 1, 1024))),
             new Setting("region", "us-east-1", "AWS region named in stream ARNs",
                     (c, v) -> c.withRegion(matching(v, "[a-z0-9-]+", "a region such as us-east-1"))),
             new Setting("account", "000000000000", "12-digit AWS account id named in stream ARNs",
@@ -94,14 +102,15 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
-        if (!storage.equals("mapdb") && !storage.equals("memory")) {
-            throw new IllegalArgumentException("storage must be mapdb or memory, was '" + storage + "'");
+        Objects.requireNonNull(pgUrl, "pgUrl");
+        if (!storage.equals("mapdb") && !storage.equals("memory") && !storage.equals("postgres")) {
+            throw new IllegalArgumentException("storage must be mapdb, postgres or memory, was '" + storage + "'");
         }
     }
 
     /** Every setting at its default. */
     public static EddyConfig defaults() {
-        EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "us-east-1",
+        EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "", 8, "us-east-1",
                 "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, "", Clock.systemUTC());
         for (Setting s : SETTINGS) {
             config = s.apply.apply(config, s.defaultValue); // keeps the table above the single source of defaults
@@ -156,7 +165,16 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
                 }
             }
         }
+        if (config.storage.equals("postgres") && config.pgUrl.isEmpty()) {
+            throw new IllegalArgumentException("--storage postgres needs the database URL: --pg-url "
+                    + "postgresql://user:pass@host:port/db (or EDDY_PG_URL)");
+        }
         return config;
+    }
+
+    /** The PostgreSQL URL without its password, for banners and logs. */
+    public String pgUrlForDisplay() {
+        return pgUrl.replaceFirst("://([^:@/]*):[^@/]*@", "://$1:***@");
     }
 
     /** Whether the arguments ask for help ({@code --help} or {@code -h}). */
@@ -202,57 +220,62 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     }
 
     public EddyConfig withPort(int port) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withHost(String host) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withDataDir(Path dataDir) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withStorage(String storage) {
-        return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), region, accountId,
+        return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), pgUrl, pgPoolSize, region, accountId,
                 maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withRegion(String region) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withAccountId(String accountId) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withMaxRequestBytes(int maxRequestBytes) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withStreamDelays(Duration createStreamDelay, Duration deleteStreamDelay) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withShardLimit(int shardLimit) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
     public EddyConfig withHttpInstances(int httpInstances) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 
+    public EddyConfig withPostgres(String pgUrl, int pgPoolSize) {
+        return new EddyConfig(port, host, dataDir, storage, pgUrl.trim(), pgPoolSize, region, accountId,
+                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+    }
+
     public EddyConfig withJvmOptions(String jvmOptions) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions.trim(), clock);
     }
 
@@ -262,7 +285,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     }
 
     public EddyConfig withClock(Clock clock) {
-        return new EddyConfig(port, host, dataDir, storage, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
     }
 

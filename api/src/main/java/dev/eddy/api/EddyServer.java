@@ -4,6 +4,7 @@ import dev.eddy.api.kinesis.KinesisApi;
 import dev.eddy.api.kinesis.KinesisHttpHandler;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
+import dev.eddy.eventstore.postgres.PostgresOptions;
 import dev.eddy.platform.Platform;
 import dev.eddy.platform.Streams;
 import io.vertx.core.DeploymentOptions;
@@ -47,6 +48,7 @@ public final class EddyServer {
     private static Future<EventStore> openStore(Vertx vertx, EddyConfig config) {
         return switch (config.storage()) {
             case "memory" -> Future.succeededFuture(EventStores.memory(vertx));
+            case "postgres" -> EventStores.postgres(vertx, new PostgresOptions(config.pgUrl(), config.pgPoolSize()));
             default -> EventStores.mapdb(vertx, config.dataDir());
         };
     }

@@ -65,8 +65,11 @@ public final class Main {
     }
 
     static String banner(EddyConfig config, int port) {
-        String storage = config.storage().equals("memory") ? "storage: memory"
-                : "storage: " + config.storage() + ", data: " + config.dataDir();
+        String storage = switch (config.storage()) {
+            case "memory" -> "storage: memory";
+            case "postgres" -> "storage: postgres, url: " + config.pgUrlForDisplay();
+            default -> "storage: " + config.storage() + ", data: " + config.dataDir();
+        };
         return "Eddy " + EddyConfig.VERSION + " listening on http://" + config.host() + ":" + port + " (" + storage + ")";
     }
 

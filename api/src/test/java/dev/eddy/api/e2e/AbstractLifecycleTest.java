@@ -69,7 +69,7 @@ abstract class AbstractLifecycleTest {
 
     @BeforeAll
     void startServer() {
-        eddy = EddyFixture.memory(clock);
+        eddy = EddyFixture.start(clock);
         client = createClient();
     }
 

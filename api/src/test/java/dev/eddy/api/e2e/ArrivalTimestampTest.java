@@ -35,7 +35,7 @@ class ArrivalTimestampTest {
 
     @BeforeAll
     void start() {
-        eddy = EddyFixture.memory(clock);
+        eddy = EddyFixture.start(clock);
         cbor = SdkClients.syncCbor(eddy.endpoint());
         json = SdkClients.syncJson(eddy.endpoint(), jsonWire);
     }

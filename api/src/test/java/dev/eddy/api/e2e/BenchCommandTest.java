@@ -25,7 +25,7 @@ class BenchCommandTest {
 
     @BeforeAll
     void start() {
-        eddy = EddyFixture.memory(Clock.systemUTC());
+        eddy = EddyFixture.start(Clock.systemUTC());
     }
 
     @AfterAll

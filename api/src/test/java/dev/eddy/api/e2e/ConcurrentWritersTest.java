@@ -48,7 +48,7 @@ class ConcurrentWritersTest {
 
     @BeforeAll
     void start() {
-        eddy = EddyFixture.memory(Clock.systemUTC());
+        eddy = EddyFixture.start(Clock.systemUTC());
         client = SdkClients.syncCbor(eddy.endpoint());
     }
 

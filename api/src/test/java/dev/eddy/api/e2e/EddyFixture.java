@@ -2,6 +2,7 @@ package dev.eddy.api.e2e;
 
 import dev.eddy.api.EddyConfig;
 import dev.eddy.api.EddyServer;
+import dev.eddy.api.TestBackends;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -31,13 +32,8 @@ final class EddyFixture implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
-    /** Starts a server with in-memory storage and the given clock. */
-    static EddyFixture memory(Clock clock) {
-        return start("memory", clock);
-    }
-
-    /** Starts a server with the given storage ({@code memory} or {@code mapdb}) and clock. */
-    static EddyFixture start(String storage, Clock clock) {
+    /** Starts a server on this run's test backend ({@link TestBackends}) with the given clock. */
+    static EddyFixture start(Clock clock) {
         Path dir;
         try {
             dir = Files.createTempDirectory("eddy-e2e-");
@@ -45,12 +41,10 @@ final class EddyFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Vertx vertx = Vertx.vertx();
-        EddyConfig config = EddyConfig.defaults()
+        EddyConfig config = TestBackends.apply(EddyConfig.defaults()
                 .withPort(0)
                 .withHost("127.0.0.1")
-                .withDataDir(dir)
-                .withStorage(storage)
-                .withClock(clock);
+                .withClock(clock), dir);
         try {
             EddyServer server = await(EddyServer.start(vertx, config));
             return new EddyFixture(vertx, server, dir);

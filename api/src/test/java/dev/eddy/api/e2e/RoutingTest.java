@@ -34,7 +34,7 @@ class RoutingTest {
 
     @BeforeAll
     void start() {
-        eddy = EddyFixture.memory(Clock.systemUTC());
+        eddy = EddyFixture.start(Clock.systemUTC());
         client = SdkClients.syncCbor(eddy.endpoint());
         client.createStream(b -> b.streamName(STREAM).shardCount(5));
         try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)

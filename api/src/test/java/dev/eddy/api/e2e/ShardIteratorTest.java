@@ -30,7 +30,7 @@ class ShardIteratorTest {
 
     @BeforeAll
     void start() {
-        eddy = EddyFixture.memory(clock);
+        eddy = EddyFixture.start(clock);
         client = SdkClients.syncCbor(eddy.endpoint());
         client.createStream(b -> b.streamName(STREAM).shardCount(1));
         try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)

@@ -2,6 +2,7 @@ package dev.eddy.api.kinesis;
 
 import dev.eddy.api.EddyConfig;
 import dev.eddy.api.EddyServer;
+import dev.eddy.api.TestBackends;
 import io.vertx.core.Vertx;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -20,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** An in-process Eddy on memory storage and an ephemeral port, with an SDK client and a raw HTTP client. */
+/** An in-process Eddy on this run's test backend ({@link TestBackends}) and an ephemeral port, with an SDK client and a raw HTTP client. */
 final class ServerFixture implements AutoCloseable {
 
     final Vertx vertx;
@@ -31,7 +32,8 @@ final class ServerFixture implements AutoCloseable {
 
     ServerFixture() throws Exception {
         vertx = Vertx.vertx();
-        server = EddyServer.start(vertx, EddyConfig.defaults().withPort(0).withStorage("memory").withHttpInstances(2))
+        server = EddyServer.start(vertx, TestBackends.apply(EddyConfig.defaults().withPort(0).withHttpInstances(2),
+                        java.nio.file.Files.createTempDirectory("eddy-kinesis-")))
                 .await(30, TimeUnit.SECONDS);
         kinesis = KinesisClient.builder()
                 .endpointOverride(URI.create(endpoint()))

@@ -1,0 +1,31 @@
+package dev.eddy.api;
+
+import dev.eddy.eventstore.postgres.PostgresTestServer;
+
+import java.nio.file.Path;
+
+/**
+ * The storage backend of the in-process servers the wire tests start, from system property
+ * {@code eddy.test.storage}: {@code memory} (default), {@code mapdb} or {@code postgres} (a real PostgreSQL
+ * server, see {@link PostgresTestServer}). The build runs the wire suites once per backend.
+ */
+public final class TestBackends {
+
+    private TestBackends() {
+    }
+
+    public static String storage() {
+        return System.getProperty("eddy.test.storage", "memory");
+    }
+
+    /** The config with this run's backend: a fresh data directory or a fresh database for each server. */
+    public static EddyConfig apply(EddyConfig config, Path freshDataDir) {
+        return switch (storage()) {
+            case "memory" -> config.withStorage("memory");
+            case "mapdb" -> config.withStorage("mapdb").withDataDir(freshDataDir);
+            case "postgres" -> config.withStorage("postgres").withPostgres(PostgresTestServer.createDatabase(), 4);
+            default -> throw new IllegalArgumentException("eddy.test.storage must be memory, mapdb or postgres, was "
+                    + storage());
+        };
+    }
+}

@@ -49,8 +49,19 @@ public interface BatchStorage {
     /** Registers a new, empty log of that name. */
     LogSlot createLogBlocking(String log);
 
-    /** Removes the log and everything stored for it. */
-    void deleteLogBlocking(String log, LogSlot slot);
+    /**
+     * Detaches the log from its name (a later append creates a new log of that name) and marks what it
+     * stored for removal by {@link #purgeBlocking}; durable with the next commit.
+     */
+    void detachLogBlocking(String log, LogSlot slot);
+
+    /**
+     * Removes at most {@code maxBatches} batches of detached logs (a deleted stream's data is reclaimed in
+     * steps, so appends are never held up behind one huge deletion; pending work survives a restart).
+     *
+     * @return whether detached data remains to be removed
+     */
+    boolean purgeBlocking(int maxBatches);
 
     void putMetadataBlocking(MetadataKey key, byte[] value);
 

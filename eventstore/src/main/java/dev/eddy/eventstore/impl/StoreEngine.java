@@ -47,6 +47,26 @@ public abstract class StoreEngine implements EventStore {
         this.storage = Objects.requireNonNull(storage, "storage");
         recoverBlocking();
         this.writer = new GroupCommitWriter(vertx, storage, maxOpsPerCommit, maxBytesPerCommit);
+        purgeDetachedLogs(); // a deletion a restart interrupted carries on
+    }
+
+    /** Batches removed per writer operation while reclaiming a deleted log's space. */
+    private static final int PURGE_STEP = 32;
+
+    /**
+     * Removes detached logs' data one step per writer operation, each step queued behind whatever was
+     * submitted meanwhile, so appends interleave with a large deletion instead of waiting for all of it.
+     */
+    private void purgeDetachedLogs() {
+        if (closed) {
+            return;
+        }
+        writer.submit(PURGE_STEP * 64L, group -> storage.purgeBlocking(PURGE_STEP))
+                .onSuccess(more -> {
+                    if (more) {
+                        purgeDetachedLogs();
+                    }
+                });
     }
 
     private void recoverBlocking() {
@@ -120,7 +140,12 @@ public abstract class StoreEngine implements EventStore {
         return submit(64, group -> {
             LogIndex index = logs.remove(log);
             if (index != null) {
-                storage.deleteLogBlocking(log, index.slot);
+                storage.detachLogBlocking(log, index.slot);
+            }
+            return index != null;
+        }).map(detached -> {
+            if (detached) {
+                purgeDetachedLogs();
             }
             return null;
         });

@@ -20,7 +20,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.SortedMap;
 import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
@@ -52,6 +55,8 @@ final class MapDbBatchStorage implements BatchStorage {
     private final Atomic.Long logSequence;
     private final BTreeMap<Long, byte[]> trims;
     private final BTreeMap<String, byte[]> metadata;
+    /** Ids of detached logs whose batches are still being removed. */
+    private final NavigableSet<Long> purging;
 
     private MapDbBatchStorage(Path file, DB db) {
         this.file = file;
@@ -62,6 +67,7 @@ final class MapDbBatchStorage implements BatchStorage {
                 .createOrOpen();
         this.metadata = db.treeMap("metadata", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
                 .createOrOpen();
+        this.purging = db.treeSet("purging", Serializer.LONG).createOrOpen();
         db.commit();
     }
 
@@ -191,17 +197,51 @@ final class MapDbBatchStorage implements BatchStorage {
     }
 
     @Override
-    public void deleteLogBlocking(String log, LogSlot logSlot) {
+    public void detachLogBlocking(String log, LogSlot logSlot) {
         Slot slot = (Slot) logSlot;
-        slot.batches.clear();
-        slot.keySections.clear();
-        trims.remove(slot.id);
         logs.remove(log, slot.id);
-        // MapDB has no call to drop a named collection; forget the emptied ones so the catalog does not grow.
-        // Ids are never reused, so the names cannot come back.
-        SortedMap<String, String> catalog = db.nameCatalogLoad();
-        catalog.keySet().removeIf(k -> k.startsWith(batchesName(slot.id) + "#") || k.startsWith(keysName(slot.id) + "#"));
-        db.nameCatalogSave(catalog);
+        trims.remove(slot.id);
+        purging.add(slot.id);
+    }
+
+    @Override
+    public boolean purgeBlocking(int maxBatches) {
+        if (purging.isEmpty()) {
+            return false;
+        }
+        long id = purging.first();
+        Slot slot = new Slot(id);
+        List<Long> firsts = new ArrayList<>(maxBatches);
+        for (Long first : slot.keySections.keySet()) {
+            if (firsts.size() == maxBatches) {
+                break;
+            }
+            firsts.add(first);
+        }
+        for (Long first : firsts) {
+            slot.batches.remove(first);
+            slot.keySections.remove(first);
+        }
+        if (firsts.size() < maxBatches && slot.batches.isEmpty()) {
+            // MapDB has no call to drop a named collection; forget the emptied ones so the catalog does not
+            // grow. Ids are never reused, so the names cannot come back.
+            SortedMap<String, String> catalog = db.nameCatalogLoad();
+            catalog.keySet().removeIf(k -> k.startsWith(batchesName(id) + "#") || k.startsWith(keysName(id) + "#"));
+            db.nameCatalogSave(catalog);
+            purging.remove(id);
+        }
+        return !purging.isEmpty();
+    }
+
+    /** Ids of the logs whose batch collections exist in the file (diagnostics and tests). */
+    java.util.Set<Long> batchCollectionIdsBlocking() {
+        java.util.Set<Long> ids = new java.util.TreeSet<>();
+        for (String name : db.nameCatalogLoad().keySet()) {
+            if (name.startsWith("batches_")) {
+                ids.add(Long.parseLong(name.substring("batches_".length(), name.indexOf('#'))));
+            }
+        }
+        return ids;
     }
 
     @Override

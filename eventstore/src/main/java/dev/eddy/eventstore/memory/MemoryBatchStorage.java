@@ -57,8 +57,13 @@ final class MemoryBatchStorage implements BatchStorage {
     }
 
     @Override
-    public void deleteLogBlocking(String log, LogSlot slot) {
-        ((Slot) slot).batches.clear();
+    public void detachLogBlocking(String log, LogSlot slot) {
+        ((Slot) slot).batches.clear(); // unreachable now; the garbage collector reclaims it
+    }
+
+    @Override
+    public boolean purgeBlocking(int maxBatches) {
+        return false;
     }
 
     @Override

@@ -68,7 +68,12 @@ class FencingTest {
         }
 
         @Override
-        public void deleteLogBlocking(String log, LogSlot slot) {
+        public void detachLogBlocking(String log, LogSlot slot) {
+        }
+
+        @Override
+        public boolean purgeBlocking(int maxBatches) {
+            return false;
         }
 
         @Override

@@ -104,11 +104,27 @@ class MapDbTornCommitTest extends EventStoreTckBase {
         @Override public void putData(long offset, ByteBuffer buf) { write(); file.putData(offset, buf); }
         @Override public void clear(long start, long end) { write(); file.clear(start, end); }
         @Override public void sync() { write(); file.sync(); }
-        @Override public long getLong(long offset) { return file.getLong(offset); }
-        @Override public int getInt(long offset) { return file.getInt(offset); }
-        @Override public byte getByte(long offset) { return file.getByte(offset); }
-        @Override public DataInput2 getDataInput(long offset, int size) { return file.getDataInput(offset, size); }
-        @Override public void getData(long offset, byte[] bytes, int pos, int size) { file.getData(offset, bytes, pos, size); }
+        // A dead process reads nothing either (background work such as a purge must not touch a closed, possibly
+        // unmapped, file); reads hold the lock so kill() cannot close the file under one.
+        private void read() {
+            if (dead) {
+                throw new SimulatedCrash();
+            }
+        }
+
+        @Override public synchronized long getLong(long offset) { read(); return file.getLong(offset); }
+        @Override public synchronized int getInt(long offset) { read(); return file.getInt(offset); }
+        @Override public synchronized byte getByte(long offset) { read(); return file.getByte(offset); }
+        @Override public synchronized DataInput2 getDataInput(long offset, int size) {
+            read();
+            if (file instanceof org.mapdb.volume.MappedFileVol) {
+                byte[] copy = new byte[size]; // a view into the mapping would outlive the lock
+                file.getData(offset, copy, 0, size);
+                return new DataInput2.ByteArray(copy);
+            }
+            return file.getDataInput(offset, size);
+        }
+        @Override public synchronized void getData(long offset, byte[] bytes, int pos, int size) { read(); file.getData(offset, bytes, pos, size); }
         @Override public synchronized void close() { if (!file.isClosed()) { file.close(); } }
         @Override public int sliceSize() { return file.sliceSize(); }
         @Override public boolean isSliced() { return file.isSliced(); }

@@ -1,7 +1,9 @@
 package dev.eddy.api.e2e;
 
-import org.junit.jupiter.api.Test;
+import dev.eddy.eventstore.postgres.PostgresTestServer;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
@@ -63,11 +65,20 @@ class CrashRecoveryIT {
 
     private final Map<String, Acked> acked = new ConcurrentHashMap<>();
 
-    @Test
-    void acknowledgedRecordsSurviveRepeatedSigkill(@TempDir Path dataDir) throws Exception {
+    /** The server's storage flags: MapDB in {@code dataDir}, or a fresh database on the test PostgreSQL server. */
+    private static List<String> storageArgs(String storage, Path dataDir) {
+        return storage.equals("postgres")
+                ? List.of("--storage", "postgres", "--pg-url", PostgresTestServer.createDatabase())
+                : List.of("--storage", "mapdb", "--data-dir", dataDir.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"mapdb", "postgres"})
+    void acknowledgedRecordsSurviveRepeatedSigkill(String storage, @TempDir Path dataDir) throws Exception {
+        List<String> storageArgs = storageArgs(storage, dataDir);
         List<Shard> shards = null;
         for (int round = 1; round <= ROUNDS; round++) {
-            EddyProcess eddy = EddyProcess.startMapDb(dataDir);
+            EddyProcess eddy = EddyProcess.start(storageArgs, dataDir);
             try (KinesisClient client = client(eddy.endpoint())) {
                 if (round == 1) {
                     assertTrue(eddy.stdout().stream().anyMatch(l -> l.contains("listening on")), eddy.stdout()::toString);
@@ -88,7 +99,7 @@ class CrashRecoveryIT {
                 throw t;
             }
         }
-        EddyProcess eddy = EddyProcess.startMapDb(dataDir);
+        EddyProcess eddy = EddyProcess.start(storageArgs, dataDir);
         try (KinesisClient client = client(eddy.endpoint())) {
             waitUntilExists(client);
             verify(client, shards, eddy);

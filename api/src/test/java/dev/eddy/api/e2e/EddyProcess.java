@@ -52,13 +52,26 @@ final class EddyProcess {
 
     /** Starts {@code java <jvmArgs> -jar eddy.jar} with MapDB in {@code dataDir}; waits for the banner and /ready. */
     static EddyProcess startMapDb(Path dataDir, List<String> jvmArgs) throws IOException, InterruptedException {
+        return start(jvmArgs, List.of("--data-dir", dataDir.toString(), "--storage", "mapdb"), dataDir);
+    }
+
+    /**
+     * Starts {@code java -Xmx512m -jar eddy.jar <storageArgs>} (the server in that JVM); waits for the banner and
+     * /ready. {@code dataDir}, when not null, is copied aside if the server cannot start.
+     */
+    static EddyProcess start(List<String> storageArgs, Path dataDir) throws IOException, InterruptedException {
+        return start(List.of("-Xmx512m"), storageArgs, dataDir);
+    }
+
+    private static EddyProcess start(List<String> jvmArgs, List<String> storageArgs, Path dataDir)
+            throws IOException, InterruptedException {
         int port = freePort();
         Path stderr = Files.createTempFile("eddy-stderr-", ".log");
         List<String> command = new java.util.ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmArgs);
-        command.addAll(List.of("-jar", jar().toString(), "--port", Integer.toString(port), "--host", "127.0.0.1",
-                "--data-dir", dataDir.toString(), "--storage", "mapdb"));
+        command.addAll(List.of("-jar", jar().toString(), "--port", Integer.toString(port), "--host", "127.0.0.1"));
+        command.addAll(storageArgs);
         Process process = new ProcessBuilder(command)
                 .redirectError(stderr.toFile())
                 .start();
@@ -85,8 +98,9 @@ final class EddyProcess {
             if (!process.isAlive() || System.nanoTime() > deadline) {
                 process.destroyForcibly();
                 throw new IllegalStateException((process.isAlive() ? "no 'listening on' banner in 30 s"
-                        : "server exited with " + process.waitFor()) + " on data dir " + dataDir + " (copy kept at "
-                        + keepCopy(dataDir) + "); " + eddy.diagnostics());
+                        : "server exited with " + process.waitFor()) + " with " + storageArgs
+                        + (dataDir == null ? "" : " (data dir copy kept at " + keepCopy(dataDir) + ")") + "; "
+                        + eddy.diagnostics());
             }
         }
         eddy.awaitReady(Duration.ofSeconds(30));

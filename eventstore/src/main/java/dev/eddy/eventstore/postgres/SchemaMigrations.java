@@ -89,6 +89,7 @@ final class SchemaMigrations {
     /** Applies the missing migrations up to {@code target} (tests build older schemas with it). */
     static Future<Integer> migrate(Pool pool, int target) {
         return pool.withTransaction(conn -> conn.preparedQuery("SELECT pg_advisory_xact_lock($1)").execute(Tuple.of(LOCK_KEY))
+                .compose(v -> conn.query("SET LOCAL client_min_messages = warning").execute()) // no "already exists" notices
                 .compose(v -> conn.query("""
                         CREATE TABLE IF NOT EXISTS eddy_schema_migrations (
                             version     int PRIMARY KEY,

@@ -3,6 +3,8 @@ package dev.eddy.eventstore;
 import dev.eddy.eventstore.mapdb.MapDbEventStore;
 import dev.eddy.eventstore.mapdb.MapDbOptions;
 import dev.eddy.eventstore.memory.InMemoryEventStore;
+import dev.eddy.eventstore.postgres.PostgresEventStore;
+import dev.eddy.eventstore.postgres.PostgresOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -27,5 +29,13 @@ public final class EventStores {
     /** A store that keeps everything in memory: fast, lost on exit. */
     public static EventStore memory(Vertx vertx) {
         return InMemoryEventStore.create(vertx);
+    }
+
+    /**
+     * Opens the store in a PostgreSQL database, creating or migrating its schema. Fails with
+     * {@link StorageUnavailableException} naming the server when the database cannot be reached.
+     */
+    public static Future<EventStore> postgres(Vertx vertx, PostgresOptions options) {
+        return PostgresEventStore.open(vertx, options).map(store -> store);
     }
 }

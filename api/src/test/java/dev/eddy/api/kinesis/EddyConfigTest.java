@@ -50,8 +50,17 @@ class EddyConfigTest {
                 () -> EddyConfig.parse(new String[0], Map.of("EDDY_PORT", "70000")));
         assertTrue(env.getMessage().contains("EDDY_PORT"), env.getMessage());
         IllegalArgumentException storage = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--storage=cassandra"}, Map.of()));
+        assertTrue(storage.getMessage().contains("mapdb, postgres or memory"), storage.getMessage());
+        IllegalArgumentException noUrl = assertThrows(IllegalArgumentException.class,
                 () -> EddyConfig.parse(new String[]{"--storage=postgres"}, Map.of()));
-        assertTrue(storage.getMessage().contains("mapdb or memory"), storage.getMessage());
+        assertTrue(noUrl.getMessage().contains("--pg-url") && noUrl.getMessage().contains("EDDY_PG_URL"),
+                noUrl.getMessage());
+        EddyConfig pg = EddyConfig.parse(new String[]{"--storage", "postgres"},
+                Map.of("EDDY_PG_URL", "postgresql://eddy:secret@db:5432/events", "EDDY_PG_POOL_SIZE", "16"));
+        assertEquals("postgresql://eddy:secret@db:5432/events", pg.pgUrl());
+        assertEquals(16, pg.pgPoolSize());
+        assertEquals("postgresql://eddy:***@db:5432/events", pg.pgUrlForDisplay());
         assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"--nope=1"}, Map.of()));
         assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"--port"}, Map.of()));
         assertThrows(IllegalArgumentException.class, () -> EddyConfig.parse(new String[]{"stray"}, Map.of()));

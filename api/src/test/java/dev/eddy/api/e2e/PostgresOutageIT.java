@@ -59,6 +59,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * no call that started after the database was down and ended before it was back reports a stored record; writes
  * succeed again within a bounded time without restarting Eddy; and every acknowledged record (before, during and
  * after the outage) is readable, byte-identical, under the sequence number and shard it was acknowledged with.
+ * Two outages: a fast shutdown ({@code pg_ctl -m fast}) and a crash-like immediate one ({@code -m immediate}).
  *
  * <p>Needs a PostgreSQL server this JVM can stop and start ({@link PostgresTestServer#canRestart()}): the
  * binaries path, which CI uses. With {@code EDDY_TEST_PG_URL} or a container it is skipped, saying why.

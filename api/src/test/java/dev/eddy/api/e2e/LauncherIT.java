@@ -8,6 +8,9 @@ import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -58,6 +61,42 @@ class LauncherIT {
         assertTrue(again.process().waitFor(60, TimeUnit.SECONDS), "launcher did not stop on SIGTERM");
         assertTrue(secondChild.onExit().toCompletableFuture().completeOnTimeout(null, 10, TimeUnit.SECONDS)
                 .thenApply(h -> !secondChild.isAlive()).get(), "server JVM outlived its stopped launcher");
+    }
+
+    /** Issue 4: a PostgreSQL server that cannot be reached at start gives a clear message and exit code 1, at once. */
+    @Test
+    void unreachableDatabaseAtStartExitsWithOneAndSaysSo() throws Exception {
+        int pgPort = freePort();
+        int port = freePort();
+        Path stderr = Files.createTempFile("eddy-unreachable-", ".log");
+        try {
+            Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx512m", "-jar", EddyProcess.jar().toString(), "--storage", "postgres",
+                    "--pg-url", "postgresql://eddy@127.0.0.1:" + pgPort + "/x", "--port", Integer.toString(port),
+                    "--host", "127.0.0.1")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(stderr.toFile())
+                    .start();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("server still running 20 s after start with an unreachable database; stderr: "
+                        + Files.readString(stderr));
+            }
+            String err = Files.readString(stderr);
+            assertEquals(1, process.exitValue(), err);
+            String firstLine = err.lines().findFirst().orElse("");
+            assertTrue(firstLine.startsWith("eddy: cannot start"), err);
+            assertTrue(firstLine.contains("127.0.0.1:" + pgPort), err);
+            assertTrue(firstLine.contains("unreachable"), err);
+        } finally {
+            Files.deleteIfExists(stderr);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 
     private static ProcessHandle onlyChild(Process launcher) {

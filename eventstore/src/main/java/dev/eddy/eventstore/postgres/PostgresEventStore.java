@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
@@ -102,8 +103,7 @@ public final class PostgresEventStore implements EventStore {
         return SchemaMigrations.migrate(pool)
                 .<PostgresEventStore>map(v -> new PostgresEventStore(vertx, pool, beforeCommit))
                 .recover(e -> pool.close().transform(ignored -> Future.failedFuture(new StorageUnavailableException(
-                        "cannot open the PostgreSQL event store at " + connect.getHost() + ":" + connect.getPort()
-                                + "/" + connect.getDatabase() + ": " + describe(e), e))));
+                        openFailure(connect, e), e))));
     }
 
     static Pool createPool(Vertx vertx, PostgresOptions options) {
@@ -113,6 +113,19 @@ public final class PostgresEventStore implements EventStore {
                 .connectingTo(options.connectOptions())
                 .using(vertx)
                 .build();
+    }
+
+    /**
+     * Why the store did not open, naming the server: "unreachable" when no connection could be made at all
+     * (refused, timed out, unknown host), so an operator at start-up can tell it from a server that answered
+     * and said no (authentication, missing database: a {@link PgException}).
+     */
+    private static String openFailure(PgConnectOptions connect, Throwable e) {
+        String where = connect.getHost() + ":" + connect.getPort() + "/" + connect.getDatabase();
+        if (e instanceof PgException) {
+            return "cannot open the PostgreSQL event store at " + where + ": the server refused: " + describe(e);
+        }
+        return "cannot open the PostgreSQL event store: the database at " + where + " is unreachable: " + describe(e);
     }
 
     private static String describe(Throwable e) {
@@ -141,7 +154,7 @@ public final class PostgresEventStore implements EventStore {
     @Override
     public Future<Long> trim(String log, long beforePosition) {
         Objects.requireNonNull(log, "log");
-        return call(() -> sequencer.submit(log, () -> pool.withTransaction(conn ->
+        return call(() -> sequencer.submit(log, () -> inTransaction(conn ->
                 conn.preparedQuery(LOCK_LOG).execute(Tuple.of(log)).compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.succeededFuture(0L);
@@ -173,7 +186,7 @@ public final class PostgresEventStore implements EventStore {
     @Override
     public Future<Void> deleteLog(String log) {
         Objects.requireNonNull(log, "log");
-        return call(() -> sequencer.submit(log, () -> pool.withTransaction(conn ->
+        return call(() -> sequencer.submit(log, () -> inTransaction(conn ->
                 conn.preparedQuery(DELETE_LOG).execute(Tuple.of(log)).compose(rows -> {
                     if (rows.size() == 0) {
                         return Future.<Void>succeededFuture();
@@ -316,8 +329,27 @@ public final class PostgresEventStore implements EventStore {
                 row.getLong(at + 3), row.getLong(at + 4), row.getString(at + 5), row.getString(at + 6), headers);
     }
 
+    /**
+     * Borrows a connection for {@code work} and gives it back after. The connection gets an exception handler:
+     * without one the client prints the stack trace of every dropped connection to stderr (each time PostgreSQL
+     * stops or restarts), while the failure already reaches the caller through the failed command's future,
+     * as a retryable {@link StorageUnavailableException} (see {@link PgFailures}).
+     */
     private <T> Future<T> withConnection(Function<SqlConnection, Future<T>> work) {
-        return pool.getConnection().compose(conn -> work.apply(conn).eventually(conn::close));
+        return pool.getConnection().compose(conn -> {
+            conn.exceptionHandler(reportedByTheFailedCommand -> { });
+            return work.apply(conn).eventually(conn::close);
+        });
+    }
+
+    /**
+     * {@code work} in one transaction on a borrowed connection: commit on success, roll back on failure. Like
+     * {@link Pool#withTransaction(Function)}, but on {@link #withConnection} (no stack traces on stderr).
+     */
+    private <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
+        return withConnection(conn -> conn.begin().compose(tx -> work.apply(conn).compose(
+                result -> tx.commit().map(result),
+                failure -> tx.rollback().transform(ignored -> Future.<T>failedFuture(failure)))));
     }
 
     /**

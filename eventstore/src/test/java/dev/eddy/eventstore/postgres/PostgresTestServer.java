@@ -29,6 +29,9 @@ import java.util.stream.Stream;
  * container when a Docker engine answers; the PostgreSQL binaries under {@code /usr/lib/postgresql/<v>/bin}
  * (15 preferred), initialised in a temporary directory and run as the {@code postgres} OS user when the JVM runs
  * as root. When none is possible it fails loudly: PostgreSQL tests are never skipped silently.
+ *
+ * <p>Outage tests: when the server is this JVM's own binaries-started process ({@link #canRestart()}),
+ * {@link #stop()} shuts it down and {@link #start()} brings it back on the same port with the same data.
  */
 public final class PostgresTestServer {
 
@@ -39,6 +42,12 @@ public final class PostgresTestServer {
     private static final AtomicInteger DATABASES = new AtomicInteger();
     private static String url;
     private static String source;
+    /** The binaries-started server, or null for an external URL or a container. */
+    private static Binaries binaries;
+
+    /** What it takes to stop and start the binaries-started server again. */
+    private record Binaries(Path bin, boolean root, Path dir, Path data, int port) {
+    }
 
     private PostgresTestServer() {
     }
@@ -46,7 +55,7 @@ public final class PostgresTestServer {
     /** The admin URL of the shared server, starting it on first call. */
     public static synchronized String url() {
         if (url == null) {
-            url = start();
+            url = startServer();
         }
         return url;
     }
@@ -55,6 +64,56 @@ public final class PostgresTestServer {
     public static synchronized String source() {
         url();
         return source;
+    }
+
+    /**
+     * Whether {@link #stop()} and {@link #start()} work: only for a server this JVM started from the PostgreSQL
+     * binaries (not for {@code EDDY_TEST_PG_URL}, which is someone else's server, nor for a container).
+     */
+    public static synchronized boolean canRestart() {
+        url();
+        return binaries != null;
+    }
+
+    /**
+     * Stops the server ({@code pg_ctl -m fast stop}: open connections are terminated, committed data is kept)
+     * and waits until it is down. The URL stays valid for {@link #start()}.
+     */
+    public static synchronized void stop() {
+        pgCtlStop("fast");
+    }
+
+    /**
+     * Stops the server the way a crash would ({@code pg_ctl -m immediate stop}: every process quits at once, no
+     * checkpoint; the next {@link #start()} runs crash recovery from the WAL). Waits until it is down.
+     */
+    public static synchronized void crash() {
+        pgCtlStop("immediate");
+    }
+
+    private static void pgCtlStop(String mode) {
+        Binaries b = requireRestartable();
+        run(asPostgres(b.root(), List.of(b.bin().resolve("pg_ctl").toString(), "-D", b.data().toString(), "-m", mode,
+                "-w", "-t", "60", "stop")), b.dir());
+    }
+
+    /**
+     * Starts the server stopped by {@link #stop()} again, on the same port with the same data, and waits for it;
+     * does nothing when it is running.
+     */
+    public static synchronized void start() {
+        Binaries b = requireRestartable();
+        if (!Files.exists(b.data().resolve("postmaster.pid"))) {
+            pgCtlStart(b);
+        }
+    }
+
+    private static Binaries requireRestartable() {
+        if (!canRestart()) {
+            throw new IllegalStateException("the test PostgreSQL server (" + source + ") was not started by this JVM"
+                    + " from the binaries, so it cannot be stopped and started");
+        }
+        return binaries;
     }
 
     /** Creates a new, empty database on the shared server and gives its URL. */
@@ -91,7 +150,7 @@ public final class PostgresTestServer {
         return base + "/" + database;
     }
 
-    private static String start() {
+    private static String startServer() {
         String external = System.getenv(URL_ENV);
         if (external != null && !external.isBlank()) {
             source = "env";
@@ -162,19 +221,27 @@ public final class PostgresTestServer {
             run(asPostgres(root, List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", SUPERUSER,
                     "-A", "trust", "-E", "UTF8", "--no-sync")), dir);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stopBinaries(bin, root, dir, data), "eddy-pg-stop"));
-            run(asPostgres(root, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l",
-                    dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                    "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c max_connections=300", "start")), dir);
+            binaries = new Binaries(bin, root, dir, data, port);
+            pgCtlStart(binaries);
             return "postgresql://" + SUPERUSER + "@127.0.0.1:" + port + "/postgres";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private static void pgCtlStart(Binaries b) {
+        run(asPostgres(b.root(), List.of(b.bin().resolve("pg_ctl").toString(), "-D", b.data().toString(), "-l",
+                b.dir().resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                "-p " + b.port() + " -k " + b.dir() + " -c listen_addresses=127.0.0.1 -c max_connections=300",
+                "start")), b.dir());
+    }
+
     private static void stopBinaries(Path bin, boolean root, Path dir, Path data) {
         try {
-            run(asPostgres(root, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate",
-                    "-w", "stop")), dir);
+            if (Files.exists(data.resolve("postmaster.pid"))) { // not if an outage test left it stopped
+                run(asPostgres(root, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m",
+                        "immediate", "-w", "stop")), dir);
+            }
         } catch (RuntimeException e) {
             System.err.println("stopping the test PostgreSQL failed: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.eddy.api;
 
 import dev.eddy.api.bench.BenchCommand;
+import dev.eddy.eventstore.StorageUnavailableException;
 import io.vertx.core.Vertx;
 
 import java.util.Arrays;
@@ -79,7 +80,11 @@ public final class Main {
      */
     static void reportStartFailure(Throwable e) {
         System.err.println("eddy: cannot start: " + describe(e));
-        e.printStackTrace(System.err);
+        // An unavailable store (database down, directory locked) is an operational condition the message
+        // explains; anything else is a defect, and its stack trace is what a bug report needs.
+        if (!(e instanceof StorageUnavailableException)) {
+            e.printStackTrace(System.err);
+        }
         System.err.flush();
     }
 

@@ -1,5 +1,6 @@
 package dev.eddy.platform;
 
+import dev.eddy.eventstore.ExpectedVersion;
 import io.vertx.core.Future;
 
 import java.util.List;
@@ -32,6 +33,19 @@ public interface Streams {
      * failure result; an invalid stream fails the whole call.
      */
     Future<List<PutResult>> putRecords(String stream, List<PutEntry> entries);
+
+    /**
+     * Appends events to one aggregate (partition key) atomically, if its current version matches
+     * {@code expected}: all land on the key's shard, contiguously, or none do. Fails with
+     * {@link VersionConflictException} (nothing appended) on a mismatch; an entry's own partition key and
+     * explicit hash key are ignored (the aggregate's key routes them). A retry whose events all carry ids
+     * already stored returns the original results, marked duplicate.
+     */
+    Future<AppendedEvents> appendEvents(String stream, String key, ExpectedVersion expected,
+                                        List<PutEntry> events);
+
+    /** The aggregate's events with version {@code >= fromVersion}, in order, at most {@code limit}. */
+    Future<List<HistoryEvent>> readEvents(String stream, String key, long fromVersion, int limit);
 
     /** A new opaque, tamper-evident iterator, valid for five minutes. */
     Future<String> getShardIterator(ShardIteratorRequest request);

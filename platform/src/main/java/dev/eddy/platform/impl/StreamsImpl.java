@@ -3,15 +3,20 @@ package dev.eddy.platform.impl;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.eddy.eventstore.AppendBatch;
+import dev.eddy.eventstore.DuplicateEventIdException;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStoreException;
+import dev.eddy.eventstore.ExpectedVersion;
 import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.ReadResult;
 import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.GetRecordsResult;
+import dev.eddy.platform.HistoryEvent;
 import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
@@ -25,6 +30,7 @@ import dev.eddy.platform.StreamDescription;
 import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.Streams;
+import dev.eddy.platform.VersionConflictException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -313,6 +319,87 @@ public final class StreamsImpl implements Streams {
         return Future.all(appends).map(v -> Arrays.asList(results));
     }
 
+    @Override
+    public Future<AppendedEvents> appendEvents(String stream, String key, ExpectedVersion expected,
+                                               List<PutEntry> events) {
+        StreamState state;
+        int shardIndex;
+        List<NewRecord> records = new ArrayList<>(events.size());
+        try {
+            state = writable(stream);
+            if (events.isEmpty()) {
+                throw PlatformException.invalidArgument("An append needs at least one event.");
+            }
+            for (PutEntry e : events) {
+                PutEntry keyed = new PutEntry(key, null, e.data(), e.eventId(), e.eventType(), e.metadata());
+                checkEntry(keyed);
+                records.add(new NewRecord(key, e.data(), e.eventId(), e.eventType(), e.metadata()));
+            }
+            shardIndex = state.routing().route(HashKeys.ofPartitionKey(key));
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        StreamMeta meta = state.meta();
+        String shardId = ShardIds.of(shardIndex);
+        AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, expected),
+                options.clock().millis());
+        return store.append(meta.logName(shardIndex), batch)
+                .map(appended -> {
+                    List<PutResult> results = new ArrayList<>(appended.count());
+                    for (int k = 0; k < appended.count(); k++) {
+                        results.add(PutResult.success(shardId,
+                                SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
+                                appended.versions()[k]));
+                    }
+                    return new AppendedEvents(results, appended.duplicate());
+                })
+                .recover(err -> {
+                    if (err instanceof WrongExpectedVersionException w) {
+                        Long current = w.actual() == ExpectedVersion.NO_VERSION ? null : w.actual();
+                        return Future.failedFuture(new VersionConflictException(stream, key, expected, current));
+                    }
+                    if (err instanceof DuplicateEventIdException d) {
+                        return Future.failedFuture(PlatformException.invalidArgument(d.getMessage()));
+                    }
+                    return storageFailure(err);
+                });
+    }
+
+    @Override
+    public Future<List<HistoryEvent>> readEvents(String stream, String key, long fromVersion, int limit) {
+        StreamState state;
+        int shardIndex;
+        try {
+            state = readable(stream);
+            if (key == null || key.isEmpty()) {
+                throw PlatformException.invalidArgument("An aggregate key must be 1 to 256 characters long.");
+            }
+            if (fromVersion < 0 || limit < 1) {
+                throw PlatformException.invalidArgument("fromVersion must be >= 0 and limit >= 1, got "
+                        + fromVersion + " and " + limit + ".");
+            }
+            shardIndex = state.routing().route(HashKeys.ofPartitionKey(key));
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        StreamMeta meta = state.meta();
+        String shardId = ShardIds.of(shardIndex);
+        return store.readKey(meta.logName(shardIndex), key, fromVersion, limit)
+                .map(stored -> {
+                    List<HistoryEvent> out = new ArrayList<>(stored.size());
+                    for (StoredRecord r : stored) {
+                        out.add(new HistoryEvent(shardId, toRecord(meta, shardIndex, r)));
+                    }
+                    return out;
+                })
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    private static Record toRecord(StreamMeta meta, int shardIndex, StoredRecord r) {
+        return new Record(SequenceNumbers.format(meta.createdMillis(), shardIndex, r.position()), r.arrivalMillis(),
+                r.data(), r.partitionKey(), r.version(), r.eventId(), r.eventType(), r.metadata());
+    }
+
     private static void checkEntry(PutEntry entry) {
         String key = entry.partitionKey();
         if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > 256) {
@@ -404,8 +491,7 @@ public final class StreamsImpl implements Streams {
     private GetRecordsResult toResult(StreamMeta meta, Shard shard, int index, ReadResult read) {
         List<Record> records = new ArrayList<>(read.records().size());
         for (StoredRecord r : read.records()) {
-            records.add(new Record(SequenceNumbers.format(meta.createdMillis(), index, r.position()), r.arrivalMillis(), r.data(),
-                    r.partitionKey(), r.version(), r.eventId(), r.eventType(), r.metadata()));
+            records.add(toRecord(meta, index, r));
         }
         boolean caughtUp = read.nextPosition() >= read.state().nextPosition();
         long behind = 0;

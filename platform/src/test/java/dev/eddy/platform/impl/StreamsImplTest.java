@@ -2,9 +2,12 @@ package dev.eddy.platform.impl;
 
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
+import dev.eddy.eventstore.ExpectedVersion;
+import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.GetRecordsResult;
+import dev.eddy.platform.HistoryEvent;
 import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.Platform;
 import dev.eddy.platform.PlatformException;
@@ -17,6 +20,7 @@ import dev.eddy.platform.ShardIteratorRequest;
 import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.Streams;
+import dev.eddy.platform.VersionConflictException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
@@ -263,5 +267,44 @@ class StreamsImplTest {
         assertEquals(1, got.records().size());
         assertEquals(put.sequenceNumber(), got.records().get(0).sequenceNumber());
         assertArrayEquals(bytes("kept"), got.records().get(0).data());
+    }
+
+    @Test
+    void appendEventsWithExpectedVersionsIdempotencyAndHistory() throws Exception {
+        Streams streams = memory();
+        await(streams.createStream(new CreateStreamRequest("orders", 3, StreamMode.PROVISIONED, Map.of())));
+        PutEntry created = new PutEntry("ignored", null, bytes("{\"created\":1}"), "e-1", "Created", Map.of("by", "t"));
+        AppendedEvents first = await(streams.appendEvents("orders", "order-1", ExpectedVersion.none(), List.of(created)));
+        assertFalse(first.duplicate());
+        assertEquals(0, first.results().get(0).version());
+
+        VersionConflictException conflict = assertInstanceOf(VersionConflictException.class,
+                assertThrows(Exception.class, () -> await(streams.appendEvents("orders", "order-1",
+                        ExpectedVersion.none(), List.of(PutEntry.of("x", null, bytes("late")))))));
+        assertEquals(0L, conflict.currentVersion());
+
+        AppendedEvents again = await(streams.appendEvents("orders", "order-1", ExpectedVersion.none(), List.of(created)));
+        assertTrue(again.duplicate(), "a retry with the same ids is idempotent, even with a stale expected version");
+        assertEquals(first.results().get(0).sequenceNumber(), again.results().get(0).sequenceNumber());
+
+        AppendedEvents next = await(streams.appendEvents("orders", "order-1", ExpectedVersion.exactly(0), List.of(
+                new PutEntry("x", null, bytes("paid"), "e-2", "Paid", Map.of()),
+                new PutEntry("x", null, bytes("shipped"), "e-3", "Shipped", Map.of()))));
+        assertEquals(List.of(1L, 2L), next.results().stream().map(PutResult::version).toList());
+
+        List<HistoryEvent> history = await(streams.readEvents("orders", "order-1", 0, 100));
+        assertEquals(3, history.size());
+        assertEquals("Created", history.get(0).record().eventType());
+        assertEquals(Map.of("by", "t"), history.get(0).record().metadata());
+        assertEquals("order-1", history.get(0).record().partitionKey());
+        assertEquals(List.of("paid", "shipped"), await(streams.readEvents("orders", "order-1", 1, 100)).stream()
+                .map(h -> new String(h.record().data(), StandardCharsets.UTF_8)).toList());
+        assertEquals(first.results().get(0).shardId(), history.get(0).shardId());
+        assertTrue(await(streams.readEvents("orders", "nobody", 0, 10)).isEmpty());
+
+        // A record put over Kinesis is an event of the same aggregate.
+        PutResult kinesis = await(streams.putRecord("orders", PutEntry.of("order-1", null, bytes("raw"))));
+        assertEquals(3, kinesis.version());
+        assertEquals(4, await(streams.readEvents("orders", "order-1", 0, 100)).size());
     }
 }

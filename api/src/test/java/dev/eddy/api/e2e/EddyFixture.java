@@ -58,6 +58,10 @@ final class EddyFixture implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.actualPort());
     }
 
+    int maxRequestBytes() {
+        return server.config().maxRequestBytes();
+    }
+
     int port() {
         return server.actualPort();
     }

@@ -2,6 +2,7 @@ package dev.eddy.api;
 
 import dev.eddy.api.kinesis.KinesisApi;
 import dev.eddy.api.kinesis.KinesisHttpHandler;
+import dev.eddy.api.ws.SubscribeHandler;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
 import dev.eddy.eventstore.postgres.PostgresOptions;
@@ -56,9 +57,10 @@ public final class EddyServer {
     private Future<Void> listen() {
         KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
                 config.maxRequestBytes());
+        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams);
         // Port 0 would give each instance its own random port; a negative port shares one random port.
         int listenPort = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, this::isReady, port::set),
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, subscribe, this::isReady, port::set),
                         new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
                 .onSuccess(id -> {
                     deployment = id;

@@ -1,6 +1,7 @@
 package dev.eddy.api;
 
 import dev.eddy.api.kinesis.KinesisHttpHandler;
+import dev.eddy.api.ws.SubscribeHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -15,7 +16,8 @@ import java.util.function.IntConsumer;
 /**
  * One HTTP server instance on its own event loop: HTTP/1.1 and HTTP/2 cleartext (prior knowledge and
  * upgrade) on one port. Several instances share the port; Vert.x spreads connections over them.
- * Routes: {@code POST /} Kinesis, {@code GET /health}, {@code GET /ready}. Confined to its event loop.
+ * Routes: {@code POST /} Kinesis, {@code GET /v1/streams/{stream}/subscribe} (WebSocket), {@code GET /health},
+ * {@code GET /ready}. Confined to its event loop.
  */
 final class HttpVerticle extends VerticleBase {
 
@@ -26,13 +28,16 @@ final class HttpVerticle extends VerticleBase {
     private final String host;
     private final int port;
     private final KinesisHttpHandler kinesis;
+    private final SubscribeHandler subscribe;
     private final BooleanSupplier ready;
     private final IntConsumer boundPort;
 
-    HttpVerticle(String host, int port, KinesisHttpHandler kinesis, BooleanSupplier ready, IntConsumer boundPort) {
+    HttpVerticle(String host, int port, KinesisHttpHandler kinesis, SubscribeHandler subscribe, BooleanSupplier ready,
+                 IntConsumer boundPort) {
         this.host = host;
         this.port = port;
         this.kinesis = kinesis;
+        this.subscribe = subscribe;
         this.ready = ready;
         this.boundPort = boundPort;
     }
@@ -58,6 +63,10 @@ final class HttpVerticle extends VerticleBase {
                 json(request, 405, Buffer.buffer("{\"__type\":\"UnknownOperationException\",\"message\":"
                         + "\"Kinesis requests are POST / with an X-Amz-Target header.\"}"));
             }
+            return;
+        }
+        if (subscribe.matches(request)) {
+            subscribe.handle(request);
             return;
         }
         if (request.method() == HttpMethod.GET || request.method() == HttpMethod.HEAD) {

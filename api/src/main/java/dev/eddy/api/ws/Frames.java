@@ -15,10 +15,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Encodes the server's JSON text frames ({@code event}, {@code heartbeat}, {@code error}). Stateless and
+ * Encodes the server's JSON text frames ({@code shards}, {@code event}, {@code heartbeat}, {@code error}). Stateless and
  * thread-safe.
  */
 final class Frames {
@@ -73,6 +74,25 @@ final class Frames {
                 g.writeNumberField(e.getKey(), e.getValue());
             }
             g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** The {@code shards} frame sent once every shard's reader is positioned: events may follow. */
+    static String shards(String stream, List<String> shardIds) {
+        StringWriter out = new StringWriter(64 + 32 * shardIds.size());
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("frame", "shards");
+            g.writeStringField("stream", stream);
+            g.writeArrayFieldStart("shards");
+            for (String id : shardIds) {
+                g.writeString(id);
+            }
+            g.writeEndArray();
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -53,7 +53,7 @@ final class ShardReader {
             return;
         }
         boolean credited = subscription.inCreditMode();
-        int limit = credited ? subscription.reserveCredit(PAGE) : PAGE;
+        int limit = credited ? subscription.reserveCredit(this, PAGE) : PAGE;
         if (limit == 0) {
             return;
         }
@@ -74,10 +74,10 @@ final class ShardReader {
             return;
         }
         if (ar.failed()) {
+            failed(ar.cause());
             if (credited) {
                 subscription.returnCredit(limit);
             }
-            failed(ar.cause());
             return;
         }
         GetRecordsResult page = ar.result();
@@ -95,9 +95,6 @@ final class ShardReader {
             }
             handled = r.sequenceNumber();
         }
-        if (credited) {
-            subscription.returnCredit(limit - sent);
-        }
         millisBehindLatest = page.millisBehindLatest();
         if (handled != null) {
             lastSequenceNumber = handled;
@@ -110,6 +107,10 @@ final class ShardReader {
             return;
         }
         iterator = page.nextShardIterator();
+        // Only now, with the position advanced: giving credit back may pump other readers.
+        if (credited) {
+            subscription.returnCredit(limit - sent);
+        }
         if (iterator == null) {
             // A closed shard read to its end; following its children comes with resharding support.
             finished = true;

@@ -18,8 +18,10 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,6 +46,7 @@ final class Subscription {
     private final ServerWebSocket ws;
     private final SubscribeParams params;
     private final Map<String, ShardReader> readers = new LinkedHashMap<>();
+    private final Set<ShardReader> starved = new LinkedHashSet<>();
     private final ConcurrentMap<String, AtomicBoolean> wakeQueued = new ConcurrentHashMap<>();
     private AppendWatch watch;
     private long heartbeatTimer = -1;
@@ -60,6 +63,10 @@ final class Subscription {
         this.streams = streams;
         this.ws = ws;
         this.params = params;
+        if (params.credit() >= 0) {
+            creditMode = true;
+            credit = params.credit();
+        }
     }
 
     /** Starts streaming on an accepted socket. */
@@ -88,6 +95,7 @@ final class Subscription {
                         readers.put(reader.shardId(), reader);
                         wakeQueued.put(reader.shardId(), new AtomicBoolean());
                     }
+                    ws.writeTextMessage(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
                     heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
                     fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
                     pumpAll();
@@ -197,15 +205,33 @@ final class Subscription {
         return creditMode;
     }
 
-    /** Takes up to {@code wanted} credits for one read. */
-    int reserveCredit(int wanted) {
-        int n = (int) Math.min(wanted, credit);
+    /**
+     * Takes credit for one read: at most a fair share of what is left (so one shard cannot hold all of it
+     * while its read is in flight). A reader that gets none is pumped again when credit comes back.
+     */
+    int reserveCredit(ShardReader reader, int wanted) {
+        long share = (credit + readers.size() - 1) / Math.max(1, readers.size());
+        int n = (int) Math.min(wanted, Math.min(credit, share));
+        if (n == 0) {
+            starved.add(reader);
+        } else {
+            starved.remove(reader);
+        }
         credit -= n;
         return n;
     }
 
+    /** Gives back credit a read did not use, and lets the readers that got none try again. */
     void returnCredit(int n) {
+        if (n <= 0) {
+            return;
+        }
         credit += n;
+        if (!starved.isEmpty()) {
+            List<ShardReader> waiting = new ArrayList<>(starved);
+            starved.clear();
+            waiting.forEach(ShardReader::pump);
+        }
     }
 
     boolean takeCredit() {

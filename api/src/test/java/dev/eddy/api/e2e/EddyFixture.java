@@ -58,6 +58,16 @@ final class EddyFixture implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.actualPort());
     }
 
+    /** The Vert.x instance the server runs on (for clients in tests). */
+    Vertx vertx() {
+        return vertx;
+    }
+
+    /** The in-process server. */
+    EddyServer server() {
+        return server;
+    }
+
     int port() {
         return server.actualPort();
     }

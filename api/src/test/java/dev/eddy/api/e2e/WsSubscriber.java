@@ -31,6 +31,8 @@ abstract class WsSubscriber implements AutoCloseable {
     }
 
     private final List<JsonObject> frames = new ArrayList<>();
+    /** When false, event frames are kept without their data, so big runs keep little memory. */
+    volatile boolean keepData = true;
     final CompletableFuture<Close> closed = new CompletableFuture<>();
 
     /** The Vert.x WebSocket client; {@code paused}: never reads from the socket. */
@@ -50,6 +52,10 @@ abstract class WsSubscriber implements AutoCloseable {
 
     void received(String text) {
         JsonObject frame = new JsonObject(text);
+        if (!keepData) {
+            frame.remove("data");
+            frame.remove("dataBase64");
+        }
         synchronized (frames) {
             frames.add(frame);
             frames.notifyAll();

@@ -57,7 +57,7 @@ public final class EddyServer {
     private Future<Void> listen() {
         KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
                 config.maxRequestBytes());
-        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams);
+        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock());
         // Port 0 would give each instance its own random port; a negative port shares one random port.
         int listenPort = config.port() == 0 ? -1 : config.port();
         return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, subscribe, this::isReady, port::set),

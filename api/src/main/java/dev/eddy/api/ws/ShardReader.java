@@ -26,6 +26,7 @@ final class ShardReader {
     private boolean reading;
     private boolean wokenWhileReading;
     private boolean finished;
+    private boolean inPump;
     private long millisBehindLatest;
 
     ShardReader(Subscription subscription, String shardId, ShardIteratorRequest start, String iterator) {
@@ -59,8 +60,13 @@ final class ShardReader {
         }
         reading = true;
         wokenWhileReading = false;
-        subscription.streams().getRecords(iterator, limit)
-                .onComplete(ar -> subscription.onLoop(() -> afterRead(ar, limit, credited)));
+        inPump = true;
+        try {
+            subscription.streams().getRecords(iterator, limit)
+                    .onComplete(ar -> subscription.onLoop(() -> afterRead(ar, limit, credited)));
+        } finally {
+            inPump = false;
+        }
     }
 
     /**
@@ -117,7 +123,12 @@ final class ShardReader {
             return;
         }
         if (!page.records().isEmpty() || wokenWhileReading) {
-            pump();
+            if (inPump) {
+                // The read completed synchronously: continue from the event loop, not deeper in this stack.
+                subscription.later(this::pump);
+            } else {
+                pump();
+            }
         }
     }
 

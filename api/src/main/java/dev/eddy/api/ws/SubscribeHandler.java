@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Clock;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,10 +21,12 @@ public final class SubscribeHandler {
 
     private final Vertx vertx;
     private final Streams streams;
+    private final Clock clock;
 
-    public SubscribeHandler(Vertx vertx, Streams streams) {
+    public SubscribeHandler(Vertx vertx, Streams streams, Clock clock) {
         this.vertx = vertx;
         this.streams = streams;
+        this.clock = clock;
     }
 
     /** Whether the request is for this handler. */
@@ -58,7 +61,7 @@ public final class SubscribeHandler {
             if (rejection != null) {
                 ws.close(rejection.closeCode(), CloseCodes.reason(rejection.getMessage()));
             } else {
-                Subscription.start(vertx, streams, ws, accepted);
+                Subscription.start(vertx, streams, clock, ws, accepted);
             }
         });
     }

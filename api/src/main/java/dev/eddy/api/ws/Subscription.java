@@ -16,6 +16,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -43,6 +44,7 @@ final class Subscription {
     private final Context context;
     private final Thread loop;
     private final Streams streams;
+    private final Clock clock;
     private final ServerWebSocket ws;
     private final SubscribeParams params;
     private final Map<String, ShardReader> readers = new LinkedHashMap<>();
@@ -56,8 +58,9 @@ final class Subscription {
     private boolean creditMode;
     private long credit;
 
-    private Subscription(Vertx vertx, Streams streams, ServerWebSocket ws, SubscribeParams params) {
+    private Subscription(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
         this.vertx = vertx;
+        this.clock = clock;
         this.context = vertx.getOrCreateContext();
         this.loop = Thread.currentThread();
         this.streams = streams;
@@ -70,8 +73,8 @@ final class Subscription {
     }
 
     /** Starts streaming on an accepted socket. */
-    static void start(Vertx vertx, Streams streams, ServerWebSocket ws, SubscribeParams params) {
-        new Subscription(vertx, streams, ws, params).open();
+    static void start(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
+        new Subscription(vertx, streams, clock, ws, params).open();
     }
 
     private void open() {
@@ -271,6 +274,11 @@ final class Subscription {
         }
     }
 
+    /** Runs {@code task} on the socket's event loop after what it is doing now. */
+    void later(Runnable task) {
+        context.runOnContext(v -> task.run());
+    }
+
     // ---- wake-ups, timers, client messages -------------------------------------------------------
 
     /** From any thread: at most one queued wake-up per shard, however many appends arrive meanwhile. */
@@ -304,7 +312,7 @@ final class Subscription {
         for (ShardReader reader : readers.values()) {
             behind.put(reader.shardId(), reader.millisBehindLatest());
         }
-        ws.writeTextMessage(Frames.heartbeat(behind, System.currentTimeMillis()));
+        ws.writeTextMessage(Frames.heartbeat(behind, clock.millis()));
     }
 
     private void onMessage(String text) {

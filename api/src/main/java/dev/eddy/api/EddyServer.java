@@ -3,6 +3,7 @@ package dev.eddy.api;
 import dev.eddy.api.kinesis.KinesisApi;
 import dev.eddy.api.kinesis.KinesisHttpHandler;
 import dev.eddy.api.rest.RestHandler;
+import dev.eddy.api.ws.SubscribeHandler;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
 import dev.eddy.eventstore.postgres.PostgresOptions;
@@ -58,10 +59,11 @@ public final class EddyServer {
         KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
                 config.maxRequestBytes());
         RestHandler rest = new RestHandler(streams, config.maxRequestBytes());
+        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock());
         // Port 0 would give each instance its own random port; a negative port shares one random port.
         int listenPort = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, rest, this::isReady,
-                        port::set),
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, rest, subscribe,
+                        this::isReady, port::set),
                         new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
                 .onSuccess(id -> {
                     deployment = id;

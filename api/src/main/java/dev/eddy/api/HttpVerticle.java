@@ -2,6 +2,7 @@ package dev.eddy.api;
 
 import dev.eddy.api.kinesis.KinesisHttpHandler;
 import dev.eddy.api.rest.RestHandler;
+import dev.eddy.api.ws.SubscribeHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -16,8 +17,8 @@ import java.util.function.IntConsumer;
 /**
  * One HTTP server instance on its own event loop: HTTP/1.1 and HTTP/2 cleartext (prior knowledge and
  * upgrade) on one port. Several instances share the port; Vert.x spreads connections over them.
- * Routes: {@code POST /} Kinesis, {@code /v1/...} REST, {@code GET /health}, {@code GET /ready}. Confined to
- * its event loop.
+ * Routes: {@code POST /} Kinesis, {@code GET /v1/streams/{stream}/subscribe} (WebSocket), {@code /v1/...} REST,
+ * {@code GET /health}, {@code GET /ready}. Confined to its event loop.
  */
 final class HttpVerticle extends VerticleBase {
 
@@ -29,15 +30,18 @@ final class HttpVerticle extends VerticleBase {
     private final int port;
     private final KinesisHttpHandler kinesis;
     private final RestHandler rest;
+    private final SubscribeHandler subscribe;
     private final BooleanSupplier ready;
     private final IntConsumer boundPort;
 
-    HttpVerticle(String host, int port, KinesisHttpHandler kinesis, RestHandler rest, BooleanSupplier ready,
+    HttpVerticle(String host, int port, KinesisHttpHandler kinesis, RestHandler rest, SubscribeHandler subscribe,
+                 BooleanSupplier ready,
                  IntConsumer boundPort) {
         this.host = host;
         this.port = port;
         this.kinesis = kinesis;
         this.rest = rest;
+        this.subscribe = subscribe;
         this.ready = ready;
         this.boundPort = boundPort;
     }
@@ -63,6 +67,10 @@ final class HttpVerticle extends VerticleBase {
                 json(request, 405, Buffer.buffer("{\"__type\":\"UnknownOperationException\",\"message\":"
                         + "\"Kinesis requests are POST / with an X-Amz-Target header.\"}"));
             }
+            return;
+        }
+        if (subscribe.matches(request)) {
+            subscribe.handle(request);
             return;
         }
         if (RestHandler.serves(path)) {

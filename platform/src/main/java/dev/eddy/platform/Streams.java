@@ -4,6 +4,7 @@ import dev.eddy.eventstore.ExpectedVersion;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The Kinesis Data Streams semantics over the event store: stream lifecycle, routing, sequence numbers,
@@ -52,6 +53,15 @@ public interface Streams {
 
     /** Records at the iterator (at most {@code limit}, and at most 10 MiB), and the next iterator. */
     Future<GetRecordsResult> getRecords(String shardIterator, int limit);
+
+    /**
+     * Wakes {@code listener} with a shard id after records were appended to that shard of {@code stream}
+     * (and once per shard when the stream starts deleting). A wake-up carries no records: the listener
+     * reads from its own position, so it can never see a gap or a duplicate; wake-ups may be coalesced by
+     * the listener. The listener runs on the appending thread and must not block: hop to your own context.
+     * Registering for a stream that does not exist (yet) is allowed.
+     */
+    AppendWatch onAppend(String stream, Consumer<String> listener);
 
     /** The stream's shards that pass the filter ({@code null}: all), in shard-id order. */
     Future<List<Shard>> listShards(String stream, ShardFilter filter);

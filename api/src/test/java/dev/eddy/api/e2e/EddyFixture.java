@@ -62,6 +62,16 @@ final class EddyFixture implements AutoCloseable {
         return server.config().maxRequestBytes();
     }
 
+    /** The Vert.x instance the server runs on (for clients in tests). */
+    Vertx vertx() {
+        return vertx;
+    }
+
+    /** The in-process server. */
+    EddyServer server() {
+        return server;
+    }
+
     int port() {
         return server.actualPort();
     }

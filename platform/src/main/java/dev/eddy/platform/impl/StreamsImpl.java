@@ -11,6 +11,7 @@ import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.ReadResult;
 import dev.eddy.eventstore.StoredRecord;
 import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
 import dev.eddy.platform.CreateStreamRequest;
@@ -47,6 +48,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -75,6 +77,7 @@ public final class StreamsImpl implements Streams {
     private final PlatformOptions options;
     private final ShardIterators iterators;
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
+    private final AppendListeners appendListeners = new AppendListeners();
 
     /** A stream's current metadata with its derived routing table. Immutable. */
     private record StreamState(StreamMeta meta, RoutingTable routing) {
@@ -200,6 +203,9 @@ public final class StreamsImpl implements Streams {
         }
         StreamMeta deleting = meta.withStatus(StreamStatus.DELETING);
         return persist(deleting).compose(v -> {
+            for (Shard shard : deleting.shards()) {
+                appendListeners.fire(name, shard.shardId());
+            }
             if (options.deleteStreamDelay().isZero()) {
                 return purge(deleting);
             }
@@ -305,6 +311,7 @@ public final class StreamsImpl implements Streams {
                                     SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
                                     appended.versions()[k]);
                         }
+                        appendListeners.fire(stream, shardId);
                         return null;
                     })
                     .recover(err -> {
@@ -350,6 +357,9 @@ public final class StreamsImpl implements Streams {
                         results.add(PutResult.success(shardId,
                                 SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
                                 appended.versions()[k]));
+                    }
+                    if (!appended.duplicate()) {
+                        appendListeners.fire(stream, shardId);
                     }
                     return new AppendedEvents(results, appended.duplicate());
                 })
@@ -516,6 +526,11 @@ public final class StreamsImpl implements Streams {
             }
         }
         return children;
+    }
+
+    @Override
+    public AppendWatch onAppend(String stream, Consumer<String> listener) {
+        return appendListeners.register(stream, listener);
     }
 
     @Override

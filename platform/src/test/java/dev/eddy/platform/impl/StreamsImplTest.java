@@ -307,4 +307,27 @@ class StreamsImplTest {
         assertEquals(3, kinesis.version());
         assertEquals(4, await(streams.readEvents("orders", "order-1", 0, 100)).size());
     }
+
+    @Test
+    void appendListenersAreWokenPerAppendedShardUntilCancelled() throws Exception {
+        Streams streams = start(EventStores.memory(vertx), PlatformOptions.defaults());
+        await(streams.createStream(new CreateStreamRequest("woken", 2, StreamMode.PROVISIONED, Map.of())));
+        List<String> woken = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> other = new java.util.concurrent.CopyOnWriteArrayList<>();
+        dev.eddy.platform.AppendWatch watch = streams.onAppend("woken", woken::add);
+        streams.onAppend("elsewhere", other::add);
+        List<PutResult> results = await(streams.putRecords("woken", List.of(PutEntry.of("a", null, bytes("1")),
+                PutEntry.of("b", null, bytes("2")), PutEntry.of("c", null, bytes("3")))));
+        // One wake-up per shard batch, fired before the put is acknowledged.
+        assertEquals(results.stream().map(PutResult::shardId).distinct().sorted().toList(),
+                woken.stream().sorted().toList());
+        AppendedEvents appended = await(streams.appendEvents("woken", "agg", ExpectedVersion.any(),
+                List.of(PutEntry.of("agg", null, bytes("e")))));
+        assertEquals(appended.results().get(0).shardId(), woken.get(woken.size() - 1));
+        int before = woken.size();
+        watch.cancel();
+        await(streams.putRecord("woken", PutEntry.of("a", null, bytes("4"))));
+        assertEquals(before, woken.size());
+        assertTrue(other.isEmpty());
+    }
 }

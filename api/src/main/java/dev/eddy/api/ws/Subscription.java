@@ -1,0 +1,365 @@
+package dev.eddy.api.ws;
+
+import dev.eddy.platform.AppendWatch;
+import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.IteratorType;
+import dev.eddy.platform.PlatformException;
+import dev.eddy.platform.Record;
+import dev.eddy.platform.Shard;
+import dev.eddy.platform.ShardIteratorRequest;
+import dev.eddy.platform.StreamDescription;
+import dev.eddy.platform.StreamStatus;
+import dev.eddy.platform.Streams;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One WebSocket subscription: a {@link ShardReader} per open shard, heartbeats, credit-based flow and the
+ * close codes. Confined to the socket's event loop; only {@link #wake} is called from other threads.
+ */
+final class Subscription {
+
+    static final long HEARTBEAT_MILLIS = 2000;
+    /** Reads again even without a wake-up, so a lost wake-up costs at most this much latency. */
+    static final long FALLBACK_MILLIS = 1000;
+    /** Bytes the socket may queue before readers pause (besides at most one page per shard). */
+    static final int WRITE_QUEUE_BYTES = 1024 * 1024;
+    private static final long MAX_CREDIT = 1L << 40;
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Thread loop;
+    private final Streams streams;
+    private final Clock clock;
+    private final ServerWebSocket ws;
+    private final SubscribeParams params;
+    private final Map<String, ShardReader> readers = new LinkedHashMap<>();
+    private final Set<ShardReader> starved = new LinkedHashSet<>();
+    private final ConcurrentMap<String, AtomicBoolean> wakeQueued = new ConcurrentHashMap<>();
+    private AppendWatch watch;
+    private long heartbeatTimer = -1;
+    private long fallbackTimer = -1;
+    private boolean closed;
+    private boolean drainPending;
+    private boolean creditMode;
+    private long credit;
+
+    private Subscription(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
+        this.vertx = vertx;
+        this.clock = clock;
+        this.context = vertx.getOrCreateContext();
+        this.loop = Thread.currentThread();
+        this.streams = streams;
+        this.ws = ws;
+        this.params = params;
+        if (params.credit() >= 0) {
+            creditMode = true;
+            credit = params.credit();
+        }
+    }
+
+    /** Starts streaming on an accepted socket. */
+    static void start(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
+        new Subscription(vertx, streams, clock, ws, params).open();
+    }
+
+    private void open() {
+        ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+        ws.closeHandler(v -> stop());
+        ws.exceptionHandler(err -> stop());
+        ws.textMessageHandler(this::onMessage);
+        ws.binaryMessageHandler(b -> sendError("InvalidMessage", "Binary messages are not understood; send JSON text."));
+        watch = streams.onAppend(params.stream(), this::wake);
+        streams.describeStream(params.stream())
+                .compose(this::startIterators)
+                .onComplete(ar -> onLoop(() -> {
+                    if (ar.failed()) {
+                        refuse(ar.cause());
+                        return;
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    for (ShardReader reader : ar.result()) {
+                        readers.put(reader.shardId(), reader);
+                        wakeQueued.put(reader.shardId(), new AtomicBoolean());
+                    }
+                    ws.writeTextMessage(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
+                    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
+                    fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
+                    pumpAll();
+                }));
+    }
+
+    private Future<List<ShardReader>> startIterators(StreamDescription description) {
+        if (description.status() != StreamStatus.ACTIVE && description.status() != StreamStatus.UPDATING) {
+            return Future.failedFuture(PlatformException.notFound("Stream " + description.name() + " is "
+                    + description.status()));
+        }
+        List<Shard> open = description.shards().stream().filter(Shard::isOpen).toList();
+        StartPosition start = params.start();
+        if (start.kind() == StartPosition.Kind.SEQUENCE_NUMBER) {
+            return startAtSequenceNumber(open, start.sequenceNumber());
+        }
+        List<Future<ShardReader>> readers = new ArrayList<>();
+        for (Shard shard : open) {
+            ShardIteratorRequest request = switch (start.kind()) {
+                case TRIM_HORIZON -> request(shard, IteratorType.TRIM_HORIZON, null);
+                case LATEST -> request(shard, IteratorType.LATEST, null);
+                case TIMESTAMP -> new ShardIteratorRequest(params.stream(), shard.shardId(), IteratorType.AT_TIMESTAMP,
+                        null, start.timestampMillis());
+                case SEQUENCE_NUMBER -> throw new IllegalStateException();
+            };
+            readers.add(reader(request));
+        }
+        return Future.all(readers).map(all -> all.<ShardReader>list());
+    }
+
+    /** The shard the number belongs to starts at it; the other shards start at TRIM_HORIZON. */
+    private Future<List<ShardReader>> startAtSequenceNumber(List<Shard> open, String sequenceNumber) {
+        List<Future<ShardReader>> at = new ArrayList<>();
+        for (Shard shard : open) {
+            at.add(reader(request(shard, IteratorType.AT_SEQUENCE_NUMBER, sequenceNumber))
+                    .otherwise(err -> null));
+        }
+        return Future.all(at).compose(all -> {
+            List<Future<ShardReader>> readers = new ArrayList<>();
+            boolean owned = false;
+            for (int i = 0; i < open.size(); i++) {
+                ShardReader found = all.resultAt(i);
+                owned |= found != null;
+                readers.add(found != null ? Future.succeededFuture(found)
+                        : reader(request(open.get(i), IteratorType.TRIM_HORIZON, null)));
+            }
+            if (!owned) {
+                return Future.failedFuture(new SubscribeException(CloseCodes.BAD_PARAMETER, "Invalid from="
+                        + sequenceNumber + ": not a sequence number of an open shard of " + params.stream()));
+            }
+            return Future.all(readers).map(r -> r.<ShardReader>list());
+        });
+    }
+
+    private ShardIteratorRequest request(Shard shard, IteratorType type, String sequenceNumber) {
+        return new ShardIteratorRequest(params.stream(), shard.shardId(), type, sequenceNumber, null);
+    }
+
+    private Future<ShardReader> reader(ShardIteratorRequest request) {
+        return streams.getShardIterator(request)
+                .map(iterator -> new ShardReader(this, request.shardId(), request, iterator));
+    }
+
+    private void refuse(Throwable err) {
+        if (err instanceof SubscribeException e) {
+            close(e.closeCode(), e.getMessage());
+        } else if (err instanceof PlatformException p && p.code() == ErrorCode.RESOURCE_NOT_FOUND) {
+            close(CloseCodes.UNKNOWN_STREAM, "Stream " + params.stream() + " not found");
+        } else if (err instanceof PlatformException p && p.code() == ErrorCode.INVALID_ARGUMENT) {
+            close(CloseCodes.BAD_PARAMETER, p.getMessage());
+        } else {
+            sendError("InternalFailure", String.valueOf(err.getMessage()));
+            close(CloseCodes.INTERNAL, "Internal failure");
+        }
+    }
+
+    // ---- called by the readers (on the loop) -----------------------------------------------------
+
+    Streams streams() {
+        return streams;
+    }
+
+    SubscribeParams params() {
+        return params;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Whether the socket can take more; if not, every reader is pumped again once it drains. */
+    boolean mayWrite() {
+        if (!ws.writeQueueFull()) {
+            return true;
+        }
+        if (!drainPending) {
+            drainPending = true;
+            ws.drainHandler(v -> {
+                drainPending = false;
+                pumpAll();
+            });
+        }
+        return false;
+    }
+
+    boolean inCreditMode() {
+        return creditMode;
+    }
+
+    /**
+     * Takes credit for one read: at most a fair share of what is left (so one shard cannot hold all of it
+     * while its read is in flight). A reader that gets none is pumped again when credit comes back.
+     */
+    int reserveCredit(ShardReader reader, int wanted) {
+        long share = (credit + readers.size() - 1) / Math.max(1, readers.size());
+        int n = (int) Math.min(wanted, Math.min(credit, share));
+        if (n == 0) {
+            starved.add(reader);
+        } else {
+            starved.remove(reader);
+        }
+        credit -= n;
+        return n;
+    }
+
+    /** Gives back credit a read did not use, and lets the readers that got none try again. */
+    void returnCredit(int n) {
+        if (n <= 0) {
+            return;
+        }
+        credit += n;
+        if (!starved.isEmpty()) {
+            List<ShardReader> waiting = new ArrayList<>(starved);
+            starved.clear();
+            waiting.forEach(ShardReader::pump);
+        }
+    }
+
+    boolean takeCredit() {
+        if (credit == 0) {
+            return false;
+        }
+        credit--;
+        return true;
+    }
+
+    void sendEvent(String shardId, Record r) {
+        ws.writeTextMessage(Frames.event(params.stream(), shardId, r));
+    }
+
+    void sendError(String code, String message) {
+        if (!closed) {
+            ws.writeTextMessage(Frames.error(code, message));
+        }
+    }
+
+    void streamDeleted() {
+        sendError("StreamDeleted", "Stream " + params.stream() + " was deleted.");
+        close(CloseCodes.STREAM_DELETED, "Stream " + params.stream() + " was deleted");
+    }
+
+    void fail(String shardId, Throwable err) {
+        sendError("InternalFailure", "Reading " + shardId + " failed: " + err.getMessage());
+        close(CloseCodes.INTERNAL, "Internal failure reading " + shardId);
+    }
+
+    /** Runs {@code task} on the socket's event loop: now if already there. */
+    void onLoop(Runnable task) {
+        if (Thread.currentThread() == loop) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
+    }
+
+    /** Runs {@code task} on the socket's event loop after what it is doing now. */
+    void later(Runnable task) {
+        context.runOnContext(v -> task.run());
+    }
+
+    // ---- wake-ups, timers, client messages -------------------------------------------------------
+
+    /** From any thread: at most one queued wake-up per shard, however many appends arrive meanwhile. */
+    private void wake(String shardId) {
+        AtomicBoolean queued = wakeQueued.get(shardId);
+        if (queued != null && queued.compareAndSet(false, true)) {
+            context.runOnContext(v -> {
+                queued.set(false);
+                ShardReader reader = readers.get(shardId);
+                if (reader != null && !closed) {
+                    reader.pump();
+                }
+            });
+        }
+    }
+
+    private void pumpAll() {
+        if (closed) {
+            return;
+        }
+        for (ShardReader reader : readers.values()) {
+            reader.pump();
+        }
+    }
+
+    private void heartbeat() {
+        if (closed || ws.writeQueueFull()) {
+            return;
+        }
+        Map<String, Long> behind = new LinkedHashMap<>();
+        for (ShardReader reader : readers.values()) {
+            behind.put(reader.shardId(), reader.millisBehindLatest());
+        }
+        ws.writeTextMessage(Frames.heartbeat(behind, clock.millis()));
+    }
+
+    private void onMessage(String text) {
+        JsonObject message;
+        try {
+            message = new JsonObject(text);
+        } catch (RuntimeException e) {
+            sendError("InvalidMessage", "Not a JSON object: " + abbreviate(text));
+            return;
+        }
+        if (message.containsKey("request")) {
+            Object n = message.getValue("request");
+            if (!(n instanceof Integer || n instanceof Long) || ((Number) n).longValue() < 1) {
+                sendError("InvalidMessage", "\"request\" must be a positive integer, got " + abbreviate(String.valueOf(n)));
+                return;
+            }
+            creditMode = true;
+            credit = Math.min(MAX_CREDIT, credit + ((Number) n).longValue());
+            pumpAll();
+        } else if (message.containsKey("checkpoint")) {
+            sendError("NotSupported", "Checkpoints need a consumer group; groups are not supported yet.");
+        } else {
+            sendError("InvalidMessage", "Unknown message " + abbreviate(text) + ": expected {\"request\": n}");
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 100) + "...";
+    }
+
+    private void close(short code, String reason) {
+        if (closed) {
+            return;
+        }
+        stop();
+        ws.close(code, CloseCodes.reason(reason));
+    }
+
+    private void stop() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (watch != null) {
+            watch.cancel();
+        }
+        vertx.cancelTimer(heartbeatTimer);
+        vertx.cancelTimer(fallbackTimer);
+    }
+}

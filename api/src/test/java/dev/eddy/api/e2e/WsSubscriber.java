@@ -1,0 +1,196 @@
+package dev.eddy.api.e2e;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientWebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A real WebSocket client subscribed to an Eddy stream, keeping every frame it receives: either the Vert.x
+ * client or {@code java.net.http.WebSocket}, so tests run against two independent implementations.
+ * Thread-safe.
+ */
+abstract class WsSubscriber implements AutoCloseable {
+
+    /** How a socket was closed. */
+    record Close(int code, String reason) {
+    }
+
+    private final List<JsonObject> frames = new ArrayList<>();
+    /** When false, event frames are kept without their data, so big runs keep little memory. */
+    volatile boolean keepData = true;
+    final CompletableFuture<Close> closed = new CompletableFuture<>();
+
+    /** The Vert.x WebSocket client; {@code paused}: never reads from the socket. */
+    static WsSubscriber vertx(Vertx vertx, int port, String uri, boolean paused) {
+        return new VertxSubscriber(vertx, port, uri, paused);
+    }
+
+    /** {@code java.net.http.WebSocket}; {@code paused}: never signals demand, so it never reads. */
+    static WsSubscriber jdk(int port, String uri, boolean paused) {
+        return new JdkSubscriber(port, uri, paused);
+    }
+
+    abstract void send(String text);
+
+    @Override
+    public abstract void close();
+
+    void received(String text) {
+        JsonObject frame = new JsonObject(text);
+        if (!keepData) {
+            frame.remove("data");
+            frame.remove("dataBase64");
+        }
+        synchronized (frames) {
+            frames.add(frame);
+            frames.notifyAll();
+        }
+    }
+
+    List<JsonObject> frames() {
+        synchronized (frames) {
+            return new ArrayList<>(frames);
+        }
+    }
+
+    List<JsonObject> events() {
+        return frames().stream().filter(f -> "event".equals(f.getString("frame"))).toList();
+    }
+
+    /** Waits until {@code n} event frames have arrived; fails with what arrived after {@code timeout}. */
+    List<JsonObject> awaitEvents(int n, Duration timeout) {
+        awaitFrames(f -> "event".equals(f.getString("frame")), n, timeout);
+        return events();
+    }
+
+    /** Waits for the first frame of the kind. */
+    JsonObject awaitFrame(String kind, Duration timeout) {
+        awaitFrames(f -> kind.equals(f.getString("frame")), 1, timeout);
+        return frames().stream().filter(f -> kind.equals(f.getString("frame"))).findFirst().orElseThrow();
+    }
+
+    private void awaitFrames(Predicate<JsonObject> kind, int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (frames) {
+            while (frames.stream().filter(kind).count() < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    fail("expected " + n + " frames, got " + frames.stream().filter(kind).count() + "; closed: "
+                            + closed.getNow(null) + "; other frames: "
+                            + frames.stream().filter(kind.negate()).limit(20).toList());
+                }
+                try {
+                    frames.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    Close awaitClose(Duration timeout) {
+        try {
+            return closed.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("socket not closed within " + timeout + "; frames: " + frames(), e);
+        }
+    }
+
+    private static final class VertxSubscriber extends WsSubscriber {
+        private final WebSocketClient client;
+        private final ClientWebSocket ws;
+
+        VertxSubscriber(Vertx vertx, int port, String uri, boolean paused) {
+            client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(4 * 1024 * 1024));
+            ws = client.webSocket();
+            // Handlers are set before connecting, so not even the first frame can be missed.
+            ws.textMessageHandler(this::received);
+            ws.closeHandler(v -> closed.complete(new Close(ws.closeStatusCode() == null ? -1 : ws.closeStatusCode(),
+                    ws.closeReason())));
+            EddyFixture.await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
+                    .onSuccess(connected -> {
+                        if (paused) {
+                            connected.pause();
+                        }
+                    }));
+        }
+
+        @Override
+        void send(String text) {
+            EddyFixture.await(ws.writeTextMessage(text));
+        }
+
+        @Override
+        public void close() {
+            EddyFixture.await(client.close());
+        }
+    }
+
+    private static final class JdkSubscriber extends WsSubscriber implements java.net.http.WebSocket.Listener {
+        private final boolean paused;
+        private final StringBuilder partial = new StringBuilder();
+        private final java.net.http.WebSocket ws;
+
+        JdkSubscriber(int port, String uri, boolean paused) {
+            this.paused = paused;
+            ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                    .buildAsync(URI.create("ws://127.0.0.1:" + port + uri), this).join();
+        }
+
+        @Override
+        public void onOpen(java.net.http.WebSocket webSocket) {
+            if (!paused) {
+                webSocket.request(1);
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onText(java.net.http.WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                received(text);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(java.net.http.WebSocket webSocket, int statusCode, String reason) {
+            closed.complete(new Close(statusCode, reason));
+            return null;
+        }
+
+        @Override
+        public void onError(java.net.http.WebSocket webSocket, Throwable error) {
+            closed.complete(new Close(-1, String.valueOf(error)));
+        }
+
+        @Override
+        void send(String text) {
+            ws.sendText(text, true).join();
+        }
+
+        @Override
+        public void close() {
+            ws.abort();
+        }
+    }
+}

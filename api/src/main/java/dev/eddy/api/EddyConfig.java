@@ -199,15 +199,22 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
             rows.add(new String[]{s.flag() + " <value>", s.env(), s.defaultValue, s.description});
         }
         rows.add(new String[]{"--help", "", "", "print this help and exit"});
+        // A default too long for the column (the JVM options) goes on a line of its own below its row.
+        int maxDefault = 14;
         int[] widths = new int[3];
         for (String[] row : rows) {
             for (int i = 0; i < 3; i++) {
-                widths[i] = Math.max(widths[i], row[i].length());
+                int length = i == 2 && row[i].length() > maxDefault ? 0 : row[i].length();
+                widths[i] = Math.max(widths[i], length);
             }
         }
         for (String[] row : rows) {
+            boolean longDefault = row[2].length() > maxDefault;
             out.append(String.format("  %-" + widths[0] + "s  %-" + widths[1] + "s  %-" + Math.max(widths[2], 1)
-                    + "s  %s%n", row[0], row[1], row[2], row[3]));
+                    + "s  %s%n", row[0], row[1], longDefault ? "" : row[2], row[3]));
+            if (longDefault) {
+                out.append(String.format("  %-" + widths[0] + "s  default: %s%n", "", row[2]));
+            }
         }
         return out.toString();
     }

@@ -4,10 +4,7 @@ import dev.eddy.eventstore.postgres.PostgresTestServer;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
@@ -237,18 +234,8 @@ class CrashRecoveryIT {
         }
     }
 
-    /** No SDK retries: a retried PutRecords could store a call twice, which this test would call a half batch. */
-    @SuppressWarnings("deprecation") // ApacheHttpClient: see SdkClients
     private static KinesisClient client(URI endpoint) {
-        return KinesisClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(SdkClients.CREDENTIALS)
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(WRITERS + 2)
-                        .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(30)))
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(Duration.ofSeconds(60)))
-                .build();
+        return SdkClients.syncNoRetries(endpoint, WRITERS + 2, Duration.ofSeconds(60));
     }
 
 }

@@ -7,10 +7,7 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
@@ -406,17 +403,7 @@ class PostgresOutageIT {
         assertTrue(dumps.isEmpty(), "stack traces printed on stderr: " + dumps);
     }
 
-    /** No SDK retries, so every call's own outcome is seen; short timeouts, so a hung request shows as one. */
-    @SuppressWarnings("deprecation") // ApacheHttpClient: see SdkClients
     private static KinesisClient client(URI endpoint) {
-        return KinesisClient.builder()
-                .endpointOverride(endpoint)
-                .region(Region.US_EAST_1)
-                .credentialsProvider(SdkClients.CREDENTIALS)
-                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(WRITERS + 2)
-                        .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(20)))
-                .overrideConfiguration(c -> c.retryStrategy(AwsRetryStrategy.doNotRetry())
-                        .apiCallTimeout(Duration.ofSeconds(25)))
-                .build();
+        return SdkClients.syncNoRetries(endpoint, WRITERS + 2, Duration.ofSeconds(25));
     }
 }

@@ -2,6 +2,7 @@ package dev.eddy.api.e2e;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -59,6 +60,24 @@ final class SdkClients {
                 }
             }
         }
+    }
+
+    /**
+     * A sync client without SDK retries, so each call's own outcome is observed (crash and outage tests), with
+     * {@code connections} pooled connections and a per-call timeout that shows a hung request as a failure.
+     */
+    @SuppressWarnings("deprecation") // ApacheHttpClient: see sync()
+    static KinesisClient syncNoRetries(URI endpoint, int connections, Duration callTimeout) {
+        return KinesisClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(connections)
+                        .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(callTimeout.minusSeconds(5)))
+                .overrideConfiguration(c -> c.retryStrategy(
+                                AwsRetryStrategy.doNotRetry())
+                        .apiCallTimeout(callTimeout))
+                .build();
     }
 
     // ApacheHttpClient is deprecated in SDK 2.57 in favour of apache5-client; it is still the sync client most users run.

@@ -66,6 +66,9 @@ public interface Streams {
     /** The stream's shards that pass the filter ({@code null}: all), in shard-id order. */
     Future<List<Shard>> listShards(String stream, ShardFilter filter);
 
+    /** The consumer groups of every stream. */
+    ConsumerGroups consumerGroups();
+
     /** The stream's ARN. */
     String arn(String stream);
 

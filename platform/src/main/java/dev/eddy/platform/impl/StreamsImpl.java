@@ -14,6 +14,7 @@ import dev.eddy.eventstore.WrongExpectedVersionException;
 import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
+import dev.eddy.platform.ConsumerGroups;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.GetRecordsResult;
@@ -78,6 +79,7 @@ public final class StreamsImpl implements Streams {
     private final ShardIterators iterators;
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AppendListeners appendListeners = new AppendListeners();
+    private final ConsumerGroupsImpl groups;
 
     /** A stream's current metadata with its derived routing table. Immutable. */
     private record StreamState(StreamMeta meta, RoutingTable routing) {
@@ -95,6 +97,7 @@ public final class StreamsImpl implements Streams {
         this.store = store;
         this.options = options;
         this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
+        this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
@@ -221,10 +224,16 @@ public final class StreamsImpl implements Streams {
             deletions.add(store.deleteLog(meta.logName(i)));
         }
         return Future.all(deletions)
+                .compose(v -> groups.purge(meta))
                 .compose(v -> store.remove(STREAMS_NS, meta.name()))
                 .onSuccess(v -> streams.computeIfPresent(meta.name(),
                         (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old))
                 .recover(StreamsImpl::storageFailure);
+    }
+
+    @Override
+    public ConsumerGroups consumerGroups() {
+        return groups;
     }
 
     @Override
@@ -631,7 +640,7 @@ public final class StreamsImpl implements Streams {
                 .recover(StreamsImpl::storageFailure);
     }
 
-    private static <T> Future<T> storageFailure(Throwable err) {
+    static <T> Future<T> storageFailure(Throwable err) {
         if (err instanceof PlatformException) {
             return Future.failedFuture(err);
         }

@@ -22,4 +22,8 @@ record Answer(int status, JsonNode body, String location) {
     static Answer accepted(JsonNode body) {
         return new Answer(202, body, null);
     }
+
+    static Answer noContent() {
+        return new Answer(204, null, null);
+    }
 }

@@ -20,7 +20,8 @@ import java.util.List;
  * {@code application/problem+json} problem. Thread-safe; never blocks.
  *
  * <p>Routes: {@code GET|POST /v1/streams}; {@code GET|DELETE /v1/streams/{stream}};
- * {@code GET /v1/streams/{stream}/records}; {@code GET|POST /v1/streams/{stream}/keys/{key}/events}.
+ * {@code GET /v1/streams/{stream}/records}; {@code GET|POST /v1/streams/{stream}/keys/{key}/events};
+ * {@code GET /v1/streams/{stream}/groups}; {@code GET|DELETE /v1/streams/{stream}/groups/{group}}.
  * Path segments are percent-decoded, so a key may hold any character.
  */
 public final class RestHandler implements Handler<HttpServerRequest> {
@@ -34,12 +35,14 @@ public final class RestHandler implements Handler<HttpServerRequest> {
     private final StreamResources streamResources;
     private final EventResources eventResources;
     private final RecordResources recordResources;
+    private final GroupResources groupResources;
     private final int maxBodyBytes;
 
     public RestHandler(Streams streams, int maxBodyBytes) {
         this.streamResources = new StreamResources(streams);
         this.eventResources = new EventResources(streams);
         this.recordResources = new RecordResources(streams);
+        this.groupResources = new GroupResources(streams);
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -107,6 +110,21 @@ public final class RestHandler implements Handler<HttpServerRequest> {
                                     RecordResources.MAX_LIMIT, RecordResources.DEFAULT_LIMIT));
                 }
                 throw notAllowed(method, "GET");
+            }
+            if (n == 3 && s.get(2).equals("groups")) {
+                if (method == HttpMethod.GET) {
+                    return groupResources.list(stream);
+                }
+                throw notAllowed(method, "GET");
+            }
+            if (n == 4 && s.get(2).equals("groups")) {
+                if (method == HttpMethod.GET) {
+                    return groupResources.describe(stream, s.get(3));
+                }
+                if (method == HttpMethod.DELETE) {
+                    return groupResources.delete(stream, s.get(3));
+                }
+                throw notAllowed(method, "GET, DELETE");
             }
             if (n == 5 && s.get(2).equals("keys") && s.get(4).equals("events")) {
                 String key = s.get(3);

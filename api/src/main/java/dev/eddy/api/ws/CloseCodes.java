@@ -9,14 +9,14 @@ final class CloseCodes {
     static final short NORMAL = 1000;
     /** An unexpected server failure; an error frame came first. */
     static final short INTERNAL = 1011;
-    /** A bad query parameter (from, key, keyPrefix, an unknown parameter); the reason names the value. */
+    /** A bad query parameter (from, key, keyPrefix, group, an unknown one); the reason names the value. */
     static final short BAD_PARAMETER = 4400;
     /** The stream does not exist (or is still being created). */
     static final short UNKNOWN_STREAM = 4404;
     /** The stream was deleted while subscribed; an error frame came first. */
     static final short STREAM_DELETED = 4410;
-    /** A feature that is not supported yet was asked for (consumer groups). */
-    static final short NOT_SUPPORTED = 4501;
+    /** A group member answered no ping (and sent nothing) within its session timeout; its shards moved on. */
+    static final short SESSION_TIMEOUT = 4408;
 
     private static final int MAX_REASON_BYTES = 123;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.eddy.platform.GroupAssignment;
 import dev.eddy.platform.Record;
 
 import java.io.IOException;
@@ -19,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Encodes the server's JSON text frames ({@code shards}, {@code event}, {@code heartbeat}, {@code error}). Stateless and
- * thread-safe.
+ * Encodes the server's JSON text frames ({@code shards}, {@code event}, {@code heartbeat}, {@code checkpoint},
+ * {@code error}). Stateless and thread-safe.
  */
 final class Frames {
 
@@ -93,6 +94,52 @@ final class Frames {
                 g.writeString(id);
             }
             g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The {@code shards} frame of a group member after a rebalance: its shards (events of other shards stop
+     * before this frame, events of new ones follow it), the generation, and where each shard resumes.
+     */
+    static String groupShards(GroupAssignment a) {
+        StringWriter out = new StringWriter(160 + 96 * a.shardIds().size());
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("frame", "shards");
+            g.writeStringField("stream", a.stream());
+            g.writeArrayFieldStart("shards");
+            for (String id : a.shardIds()) {
+                g.writeString(id);
+            }
+            g.writeEndArray();
+            g.writeStringField("group", a.group());
+            g.writeStringField("memberId", a.memberId());
+            g.writeNumberField("generation", a.generation());
+            g.writeNumberField("members", a.memberCount());
+            g.writeObjectFieldStart("checkpoints");
+            for (Map.Entry<String, String> e : a.checkpoints().entrySet()) {
+                g.writeStringField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** The {@code checkpoint} frame: the group's checkpoint for the shard is durable. */
+    static String checkpointed(String shardId, String sequenceNumber) {
+        StringWriter out = new StringWriter(128);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("frame", "checkpoint");
+            g.writeStringField("shardId", shardId);
+            g.writeStringField("sequenceNumber", sequenceNumber);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -7,6 +7,7 @@ import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.Record;
 import dev.eddy.platform.ShardIteratorRequest;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
 
 /**
  * Reads one shard for one subscription: a page from its own position, sent, then the next page; once caught
@@ -20,12 +21,14 @@ final class ShardReader {
 
     private final Subscription subscription;
     private final String shardId;
-    private final ShardIteratorRequest start;
+    private ShardIteratorRequest start;
+    private ShardIteratorRequest fallback;
     private String iterator;
     private String lastSequenceNumber;
     private boolean reading;
     private boolean wokenWhileReading;
     private boolean finished;
+    private boolean stopped;
     private boolean inPump;
     private long millisBehindLatest;
 
@@ -44,13 +47,58 @@ final class ShardReader {
         return millisBehindLatest;
     }
 
+    /**
+     * Positions a reader made without an iterator at its start, then reads. When the start is refused as
+     * invalid and a fallback is given (a group's {@code from} sequence number that is not of this shard),
+     * starts at the fallback instead.
+     */
+    void begin(ShardIteratorRequest fallback) {
+        this.fallback = fallback;
+        position();
+    }
+
+    private void position() {
+        reading = true;
+        subscription.streams().getShardIterator(start)
+                .recover(err -> {
+                    if (fallback != null && err instanceof PlatformException p && p.code() == ErrorCode.INVALID_ARGUMENT) {
+                        start = fallback;
+                        fallback = null;
+                        return subscription.streams().getShardIterator(start);
+                    }
+                    return Future.failedFuture(err);
+                })
+                .onComplete(ar -> subscription.onLoop(() -> {
+                    reading = false;
+                    if (stopped || subscription.isClosed()) {
+                        return;
+                    }
+                    if (ar.failed()) {
+                        failed(ar.cause());
+                        return;
+                    }
+                    iterator = ar.result();
+                    pump();
+                }));
+    }
+
+    /** Stops for good (the shard moved to another group member): a read in flight is discarded. */
+    void stop() {
+        stopped = true;
+    }
+
     /** Reads the next page unless a read is in flight, the socket is full or no credit is left. */
     void pump() {
         if (reading) {
             wokenWhileReading = true;
             return;
         }
-        if (finished || subscription.isClosed() || !subscription.mayWrite()) {
+        if (stopped || finished || subscription.isClosed() || !subscription.mayWrite()) {
+            return;
+        }
+        if (iterator == null) {
+            // Not positioned yet: a failed begin() that the fallback tick retries.
+            position();
             return;
         }
         boolean credited = subscription.inCreditMode();
@@ -77,6 +125,12 @@ final class ShardReader {
     private void afterRead(AsyncResult<GetRecordsResult> ar, int limit, boolean credited) {
         reading = false;
         if (subscription.isClosed()) {
+            return;
+        }
+        if (stopped) {
+            if (credited) {
+                subscription.returnCredit(limit);
+            }
             return;
         }
         if (ar.failed()) {
@@ -153,6 +207,9 @@ final class ShardReader {
         reading = true;
         subscription.streams().getShardIterator(request).onComplete(ar -> subscription.onLoop(() -> {
             reading = false;
+            if (stopped || subscription.isClosed()) {
+                return;
+            }
             if (ar.failed()) {
                 failed(ar.cause() instanceof PlatformException p && p.code() == ErrorCode.EXPIRED_ITERATOR
                         ? new PlatformException(ErrorCode.INTERNAL_FAILURE, p.getMessage()) : ar.cause());

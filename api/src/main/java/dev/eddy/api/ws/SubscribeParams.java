@@ -3,6 +3,7 @@ package dev.eddy.api.ws;
 import io.vertx.core.MultiMap;
 
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The query parameters of a subscription. Immutable.
@@ -12,25 +13,51 @@ import java.util.Set;
  * @param key       deliver only records with exactly this partition key, or {@code null}
  * @param keyPrefix deliver only records whose partition key starts with this, or {@code null}
  * @param credit    the initial credit when the subscription starts in credit mode, or {@code -1}
+ * @param group     the consumer group to join, or {@code null}; {@code start} then applies to shards the group
+ *                  has no checkpoint for
+ * @param sessionTimeoutMillis how long a group member may stay silent (no pong, no message) before it is
+ *                  dropped and its shards move to the others
  */
-record SubscribeParams(String stream, StartPosition start, String key, String keyPrefix, long credit) {
+record SubscribeParams(String stream, StartPosition start, String key, String keyPrefix, long credit, String group,
+                       long sessionTimeoutMillis) {
 
-    private static final Set<String> KNOWN = Set.of("from", "key", "keyPrefix", "credit", "group");
+    static final long DEFAULT_SESSION_TIMEOUT_MILLIS = 30_000;
+    private static final long MIN_SESSION_TIMEOUT_MILLIS = 1_000;
+    private static final long MAX_SESSION_TIMEOUT_MILLIS = 600_000;
+    private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
+    private static final Set<String> KNOWN = Set.of("from", "key", "keyPrefix", "credit", "group", "sessionTimeoutMs");
 
     /** Validates the query; throws {@link SubscribeException} with the close code for the first problem. */
     static SubscribeParams parse(String stream, MultiMap query) {
         for (String name : query.names()) {
             if (!KNOWN.contains(name)) {
                 throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Unknown parameter '" + name
-                        + "': expected from, key, keyPrefix or credit");
+                        + "': expected from, key, keyPrefix, credit, group or sessionTimeoutMs");
             }
             if (query.getAll(name).size() > 1) {
                 throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Parameter '" + name + "' given more than once");
             }
         }
-        if (query.contains("group")) {
-            throw new SubscribeException(CloseCodes.NOT_SUPPORTED,
-                    "Consumer groups (group=" + query.get("group") + ") are not supported yet; subscribe without group");
+        String group = query.get("group");
+        if (group != null && !GROUP.matcher(group).matches()) {
+            throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Invalid group: it must match [a-zA-Z0-9_.-]+ and be"
+                    + " 1 to 128 characters long");
+        }
+        long sessionTimeout = DEFAULT_SESSION_TIMEOUT_MILLIS;
+        String timeoutText = query.get("sessionTimeoutMs");
+        if (timeoutText != null) {
+            if (group == null) {
+                throw new SubscribeException(CloseCodes.BAD_PARAMETER, "sessionTimeoutMs is only for group members");
+            }
+            try {
+                sessionTimeout = Long.parseLong(timeoutText);
+            } catch (NumberFormatException e) {
+                sessionTimeout = -1;
+            }
+            if (sessionTimeout < MIN_SESSION_TIMEOUT_MILLIS || sessionTimeout > MAX_SESSION_TIMEOUT_MILLIS) {
+                throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Invalid sessionTimeoutMs=" + timeoutText
+                        + ": expected " + MIN_SESSION_TIMEOUT_MILLIS + " to " + MAX_SESSION_TIMEOUT_MILLIS);
+            }
         }
         String key = query.get("key");
         String keyPrefix = query.get("keyPrefix");
@@ -56,7 +83,8 @@ record SubscribeParams(String stream, StartPosition start, String key, String ke
                         + ": expected a number of events >= 0");
             }
         }
-        return new SubscribeParams(stream, StartPosition.parse(query.get("from")), key, keyPrefix, credit);
+        return new SubscribeParams(stream, StartPosition.parse(query.get("from")), key, keyPrefix, credit, group,
+                sessionTimeout);
     }
 
     boolean matches(String partitionKey) {

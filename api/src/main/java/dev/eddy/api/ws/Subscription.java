@@ -2,6 +2,8 @@ package dev.eddy.api.ws;
 
 import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.GroupAssignment;
+import dev.eddy.platform.GroupMember;
 import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.Record;
@@ -13,6 +15,7 @@ import dev.eddy.platform.Streams;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
@@ -28,8 +31,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One WebSocket subscription: a {@link ShardReader} per open shard, heartbeats, credit-based flow and the
- * close codes. Confined to the socket's event loop; only {@link #wake} is called from other threads.
+ * One WebSocket subscription: a {@link ShardReader} per open shard (or, for a consumer-group member, per
+ * shard the group assigns it, changing with every rebalance), heartbeats, credit-based flow, checkpoints and
+ * the close codes. Confined to the socket's event loop; only {@link #wake} is called from other threads.
  */
 final class Subscription {
 
@@ -51,8 +55,12 @@ final class Subscription {
     private final Set<ShardReader> starved = new LinkedHashSet<>();
     private final ConcurrentMap<String, AtomicBoolean> wakeQueued = new ConcurrentHashMap<>();
     private AppendWatch watch;
+    private GroupMember member;
+    private long generation = -1;
+    private long lastHeardNanos = System.nanoTime();
     private long heartbeatTimer = -1;
     private long fallbackTimer = -1;
+    private long pingTimer = -1;
     private boolean closed;
     private boolean drainPending;
     private boolean creditMode;
@@ -84,6 +92,10 @@ final class Subscription {
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> sendError("InvalidMessage", "Binary messages are not understood; send JSON text."));
         watch = streams.onAppend(params.stream(), this::wake);
+        if (params.group() != null) {
+            joinGroup();
+            return;
+        }
         streams.describeStream(params.stream())
                 .compose(this::startIterators)
                 .onComplete(ar -> onLoop(() -> {
@@ -99,10 +111,131 @@ final class Subscription {
                         wakeQueued.put(reader.shardId(), new AtomicBoolean());
                     }
                     ws.writeTextMessage(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
-                    heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
-                    fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
+                    startTimers();
                     pumpAll();
                 }));
+    }
+
+    private void startTimers() {
+        heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
+        fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
+    }
+
+    // ---- consumer groups -------------------------------------------------------------------------
+
+    /** Joins the group; every assignment (the first one included) arrives through {@link #assign}. */
+    private void joinGroup() {
+        ws.pongHandler(pong -> lastHeardNanos = System.nanoTime());
+        streams.describeStream(params.stream())
+                .compose(description -> description.status() == StreamStatus.ACTIVE
+                        || description.status() == StreamStatus.UPDATING ? Future.succeededFuture()
+                        : Future.failedFuture(PlatformException.notFound("Stream " + description.name() + " is "
+                                + description.status())))
+                .compose(v -> streams.consumerGroups().join(params.stream(), params.group(),
+                        assignment -> later(() -> assign(assignment))))
+                .onComplete(ar -> onLoop(() -> {
+                    if (ar.failed()) {
+                        refuse(ar.cause());
+                        return;
+                    }
+                    if (closed) {
+                        ar.result().leave();
+                        return;
+                    }
+                    member = ar.result();
+                    lastHeardNanos = System.nanoTime();
+                    pingTimer = vertx.setPeriodic(Math.max(250, params.sessionTimeoutMillis() / 4), id -> ping());
+                    startTimers();
+                }));
+    }
+
+    /**
+     * Applies a rebalance: readers of shards taken away stop (a read in flight is dropped), shards given
+     * resume after the group's checkpoint, or at {@code from} when there is none. The {@code shards} frame
+     * goes out before any event of a new shard.
+     */
+    private void assign(GroupAssignment assignment) {
+        if (closed || assignment.generation() <= generation) {
+            return;
+        }
+        generation = assignment.generation();
+        for (var it = readers.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (!assignment.shardIds().contains(entry.getKey())) {
+                entry.getValue().stop();
+                starved.remove(entry.getValue());
+                wakeQueued.remove(entry.getKey());
+                it.remove();
+            }
+        }
+        ws.writeTextMessage(Frames.groupShards(assignment));
+        for (String shardId : assignment.shardIds()) {
+            if (readers.containsKey(shardId)) {
+                continue;
+            }
+            String checkpoint = assignment.checkpoints().get(shardId);
+            ShardIteratorRequest start;
+            ShardIteratorRequest fallback = null;
+            if (checkpoint != null) {
+                start = new ShardIteratorRequest(params.stream(), shardId, IteratorType.AFTER_SEQUENCE_NUMBER,
+                        checkpoint, null);
+            } else {
+                StartPosition from = params.start();
+                start = switch (from.kind()) {
+                    case TRIM_HORIZON -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.TRIM_HORIZON,
+                            null, null);
+                    case LATEST -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.LATEST, null, null);
+                    case TIMESTAMP -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.AT_TIMESTAMP,
+                            null, from.timestampMillis());
+                    case SEQUENCE_NUMBER -> new ShardIteratorRequest(params.stream(), shardId,
+                            IteratorType.AT_SEQUENCE_NUMBER, from.sequenceNumber(), null);
+                };
+                if (from.kind() == StartPosition.Kind.SEQUENCE_NUMBER) {
+                    // The number names one shard; the others start at their oldest record, as without a group.
+                    fallback = new ShardIteratorRequest(params.stream(), shardId, IteratorType.TRIM_HORIZON, null, null);
+                }
+            }
+            ShardReader reader = new ShardReader(this, shardId, start, null);
+            readers.put(shardId, reader);
+            wakeQueued.put(shardId, new AtomicBoolean());
+            reader.begin(fallback);
+        }
+    }
+
+    private void checkpoint(JsonObject message) {
+        Object body = message.getValue("checkpoint");
+        if (!(body instanceof JsonObject c) || !(c.getValue("shardId") instanceof String shardId)
+                || !(c.getValue("sequenceNumber") instanceof String sequenceNumber)) {
+            sendError("InvalidMessage", "Expected {\"checkpoint\": {\"shardId\": \"...\", \"sequenceNumber\": \"...\"}}");
+            return;
+        }
+        if (params.group() == null) {
+            sendError("NoGroup", "Checkpoints are kept per consumer group: subscribe with group=<name> to checkpoint.");
+            return;
+        }
+        if (member == null) {
+            sendError("NotAssigned", "Shard " + shardId + " is not assigned to this member yet.");
+            return;
+        }
+        member.checkpoint(shardId, sequenceNumber).onComplete(ar -> onLoop(() -> {
+            if (closed) {
+                return;
+            }
+            if (ar.succeeded()) {
+                ws.writeTextMessage(Frames.checkpointed(shardId, sequenceNumber));
+                return;
+            }
+            ErrorCode code = ar.cause() instanceof PlatformException p ? p.code() : ErrorCode.INTERNAL_FAILURE;
+            String name = switch (code) {
+                case INVALID_ARGUMENT -> "InvalidCheckpoint";
+                case RESOURCE_IN_USE -> "NotAssigned";
+                case RESOURCE_NOT_FOUND -> "StreamDeleted";
+                case SERVICE_UNAVAILABLE -> "ServiceUnavailable";
+                default -> "InternalFailure";
+            };
+            sendError(name, "Checkpoint " + sequenceNumber + " of " + shardId + " not stored: "
+                    + ar.cause().getMessage());
+        }));
     }
 
     private Future<List<ShardReader>> startIterators(StreamDescription description) {
@@ -315,7 +448,26 @@ final class Subscription {
         ws.writeTextMessage(Frames.heartbeat(behind, clock.millis()));
     }
 
+    /**
+     * A group member's liveness: pinged four times per session timeout; one that answered no ping and sent
+     * nothing for longer (dead peer, stuck client) is dropped so its shards move to the other members.
+     */
+    private void ping() {
+        if (closed) {
+            return;
+        }
+        long silentMillis = (System.nanoTime() - lastHeardNanos) / 1_000_000;
+        if (silentMillis > params.sessionTimeoutMillis()) {
+            sendError("SessionTimeout", "No pong or message for " + silentMillis + " ms (sessionTimeoutMs="
+                    + params.sessionTimeoutMillis() + "); the group's shards moved to its other members.");
+            close(CloseCodes.SESSION_TIMEOUT, "Session timed out");
+            return;
+        }
+        ws.writePing(Buffer.buffer("eddy"));
+    }
+
     private void onMessage(String text) {
+        lastHeardNanos = System.nanoTime();
         JsonObject message;
         try {
             message = new JsonObject(text);
@@ -333,9 +485,10 @@ final class Subscription {
             credit = Math.min(MAX_CREDIT, credit + ((Number) n).longValue());
             pumpAll();
         } else if (message.containsKey("checkpoint")) {
-            sendError("NotSupported", "Checkpoints need a consumer group; groups are not supported yet.");
+            checkpoint(message);
         } else {
-            sendError("InvalidMessage", "Unknown message " + abbreviate(text) + ": expected {\"request\": n}");
+            sendError("InvalidMessage", "Unknown message " + abbreviate(text)
+                    + ": expected {\"request\": n} or {\"checkpoint\": {...}}");
         }
     }
 
@@ -359,7 +512,11 @@ final class Subscription {
         if (watch != null) {
             watch.cancel();
         }
+        if (member != null) {
+            member.leave();
+        }
         vertx.cancelTimer(heartbeatTimer);
         vertx.cancelTimer(fallbackTimer);
+        vertx.cancelTimer(pingTimer);
     }
 }

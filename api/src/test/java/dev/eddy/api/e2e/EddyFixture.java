@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 final class EddyFixture implements AutoCloseable {
 
     private final Vertx vertx;
-    private final EddyServer server;
+    private EddyServer server;
     private final Path dataDir;
 
     private EddyFixture(Vertx vertx, EddyServer server, Path dataDir) {
@@ -84,6 +84,16 @@ final class EddyFixture implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Stops the server and starts it again on the same data (directory or database) and Vert.x instance, as
+     * an operator's restart would; the new server listens on a new ephemeral port.
+     */
+    void restart() {
+        EddyConfig config = server.config();
+        await(server.close());
+        server = await(EddyServer.start(vertx, config));
     }
 
     @Override

@@ -286,7 +286,11 @@ class SubscribeTest {
                 new Case("/v1/streams/nosuchstream/subscribe", 4404, "nosuchstream"),
                 new Case("/v1/streams/" + stream + "/subscribe?from=yesterday", 4400, "yesterday"),
                 new Case("/v1/streams/" + stream + "/subscribe?from=" + "9".repeat(56), 4400, "9999"),
-                new Case("/v1/streams/" + stream + "/subscribe?group=billing", 4501, "not supported yet"),
+                new Case("/v1/streams/" + stream + "/subscribe?group=bill/ing", 4400, "Invalid group"),
+                new Case("/v1/streams/" + stream + "/subscribe?group=billing&sessionTimeoutMs=5", 4400,
+                        "sessionTimeoutMs=5"),
+                new Case("/v1/streams/" + stream + "/subscribe?sessionTimeoutMs=5000", 4400, "only for group"),
+                new Case("/v1/streams/nosuchstream/subscribe?group=billing", 4404, "nosuchstream"),
                 new Case("/v1/streams/" + stream + "/subscribe?key=a&keyPrefix=b", 4400, "not both"),
                 new Case("/v1/streams/" + stream + "/subscribe?credit=-1", 4400, "credit=-1"),
                 new Case("/v1/streams/" + stream + "/subscribe?form=LATEST", 4400, "form"));
@@ -325,7 +329,7 @@ class SubscribeTest {
                 errors = s.frames().stream().filter(f -> "error".equals(f.getString("frame"))).toList();
                 Thread.onSpinWait();
             }
-            assertEquals(List.of("InvalidMessage", "InvalidMessage", "NotSupported"),
+            assertEquals(List.of("InvalidMessage", "InvalidMessage", "NoGroup"),
                     errors.stream().map(e -> e.getString("code")).toList());
             assertTrue(s.closed.getNow(null) == null, "still open after bad messages");
         }

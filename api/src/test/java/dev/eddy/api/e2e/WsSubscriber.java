@@ -84,6 +84,12 @@ abstract class WsSubscriber implements AutoCloseable {
         return frames().stream().filter(f -> kind.equals(f.getString("frame"))).findFirst().orElseThrow();
     }
 
+    /** Waits for the first frame that matches. */
+    JsonObject awaitFrame(Predicate<JsonObject> match, Duration timeout) {
+        awaitFrames(match, 1, timeout);
+        return frames().stream().filter(match).findFirst().orElseThrow();
+    }
+
     private void awaitFrames(Predicate<JsonObject> kind, int n, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (frames) {

@@ -17,6 +17,7 @@ import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -198,7 +199,27 @@ class GroupSubscribeTest {
                     + first.stream().filter(p -> p.shardId().equals(aShards.get(0))).findFirst().orElseThrow()
                     .sequenceNumber() + "\"}}");
             assertEquals("NotAssigned", b.awaitFrame(f -> "error".equals(f.getString("frame")), WAIT).getString("code"));
+
+            // Phase 3, mid-stream: a producer keeps appending while B's connection is cut without a close
+            // handshake (as when its process is killed) half-way through.
+            List<Put> third = Collections.synchronizedList(new ArrayList<>());
+            Thread producer = new Thread(() -> {
+                for (int i = 2000; i < 2600; i += 20) {
+                    third.addAll(put(stream, i, i + 20));
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            producer.start();
+            while (third.size() < 300 && producer.isAlive()) {
+                Thread.sleep(1);
+            }
             b.close();
+            producer.join(WAIT.toMillis());
+            assertEquals(600, third.size());
 
             JsonObject takeover = a.awaitFrame(shardsFrame(f -> f.getLong("generation") > split
                     && f.getInteger("members") == 1), WAIT);
@@ -206,7 +227,6 @@ class GroupSubscribeTest {
             assertEquals(bCheckpoints, new TreeMap<>(takeover.getJsonObject("checkpoints").getMap()));
 
             // A re-reads B's shards exactly from after B's checkpoints: what B had not acknowledged, nothing before.
-            List<Put> third = put(stream, 2000, 2300);
             List<Put> all = new ArrayList<>(first);
             all.addAll(second);
             all.addAll(third);

@@ -59,7 +59,8 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
               --help              this text
 
             Subscribe mode (--subscribe): N WebSocket subscribers (GET /v1/streams/{stream}/subscribe,
-            from=TRIM_HORIZON) on one stream, and a producer putting one record per PutRecord call at a fixed
+            from=LATEST, connected after up to 3,000 unmeasured PutRecord calls warm the SDK up) on one
+            stream, and a producer putting one record per PutRecord call at a fixed
             rate on an open-loop schedule (record i is due at start + i/rate, whether or not earlier calls
             have completed). Latency is put-to-receive, measured from each record's SCHEDULED send time to its
             arrival at a subscriber, so a producer or server that falls behind shows up in the figures

@@ -176,7 +176,9 @@ final class ShardReader {
             finished = true;
             return;
         }
-        if (!page.records().isEmpty() || wokenWhileReading) {
+        // A page that reached the shard's newest record needs no second read: the next append wakes the
+        // reader (and one that arrived during this read set wokenWhileReading).
+        if (!page.caughtUp() || wokenWhileReading) {
             if (inPump) {
                 // The read completed synchronously: continue from the event loop, not deeper in this stack.
                 subscription.later(this::pump);

@@ -22,6 +22,7 @@ public final class SubscribeHandler {
     private final Vertx vertx;
     private final Streams streams;
     private final Clock clock;
+    private final EventFrames frames = new EventFrames();
 
     public SubscribeHandler(Vertx vertx, Streams streams, Clock clock) {
         this.vertx = vertx;
@@ -61,7 +62,7 @@ public final class SubscribeHandler {
             if (rejection != null) {
                 ws.close(rejection.closeCode(), CloseCodes.reason(rejection.getMessage()));
             } else {
-                Subscription.start(vertx, streams, clock, ws, accepted);
+                Subscription.start(vertx, streams, clock, frames, ws, accepted);
             }
         });
     }

@@ -50,6 +50,7 @@ final class Subscription {
     private final Streams streams;
     private final Clock clock;
     private final ServerWebSocket ws;
+    private final EventFrames frames;
     private final SubscribeParams params;
     private final Map<String, ShardReader> readers = new LinkedHashMap<>();
     private final Set<ShardReader> starved = new LinkedHashSet<>();
@@ -66,7 +67,9 @@ final class Subscription {
     private boolean creditMode;
     private long credit;
 
-    private Subscription(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
+    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ServerWebSocket ws,
+                         SubscribeParams params) {
+        this.frames = frames;
         this.vertx = vertx;
         this.clock = clock;
         this.context = vertx.getOrCreateContext();
@@ -81,8 +84,9 @@ final class Subscription {
     }
 
     /** Starts streaming on an accepted socket. */
-    static void start(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
-        new Subscription(vertx, streams, clock, ws, params).open();
+    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ServerWebSocket ws,
+                      SubscribeParams params) {
+        new Subscription(vertx, streams, clock, frames, ws, params).open();
     }
 
     private void open() {
@@ -379,7 +383,7 @@ final class Subscription {
     }
 
     void sendEvent(String shardId, Record r) {
-        ws.writeTextMessage(Frames.event(params.stream(), shardId, r));
+        ws.writeTextMessage(frames.frame(params.stream(), shardId, r));
     }
 
     void sendError(String code, String message) {

@@ -519,10 +519,10 @@ public final class StreamsImpl implements Streams {
             behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
         }
         if (!shard.isOpen() && caughtUp) {
-            return new GetRecordsResult(records, null, 0, children(meta, shard));
+            return new GetRecordsResult(records, null, 0, children(meta, shard), meta.name(), shard.shardId(), true);
         }
         String next = iterators.issue(meta.name(), meta.uid(), index, read.nextPosition());
-        return new GetRecordsResult(records, next, behind, List.of());
+        return new GetRecordsResult(records, next, behind, List.of(), meta.name(), shard.shardId(), caughtUp);
     }
 
     private static List<ChildShard> children(StreamMeta meta, Shard parent) {

@@ -142,6 +142,7 @@ final class ShardReader {
         }
         GetRecordsResult page = ar.result();
         int sent = 0;
+        long sentBytes = 0;
         boolean outOfCredit = false;
         String handled = null;
         for (Record r : page.records()) {
@@ -152,10 +153,14 @@ final class ShardReader {
                 }
                 subscription.sendEvent(shardId, r);
                 sent++;
+                sentBytes += r.data().length;
             }
             handled = r.sequenceNumber();
         }
         millisBehindLatest = page.millisBehindLatest();
+        if (sent > 0) {
+            subscription.sent(shardId, sent, sentBytes);
+        }
         if (handled != null) {
             lastSequenceNumber = handled;
         }

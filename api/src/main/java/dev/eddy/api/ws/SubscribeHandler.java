@@ -1,5 +1,6 @@
 package dev.eddy.api.ws;
 
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -23,8 +24,10 @@ public final class SubscribeHandler {
     private final Streams streams;
     private final Clock clock;
     private final EventFrames frames = new EventFrames();
+    private final StreamMetrics metrics;
 
-    public SubscribeHandler(Vertx vertx, Streams streams, Clock clock) {
+    public SubscribeHandler(Vertx vertx, Streams streams, Clock clock, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.streams = streams;
         this.clock = clock;
@@ -62,7 +65,7 @@ public final class SubscribeHandler {
             if (rejection != null) {
                 ws.close(rejection.closeCode(), CloseCodes.reason(rejection.getMessage()));
             } else {
-                Subscription.start(vertx, streams, clock, frames, ws, accepted);
+                Subscription.start(vertx, streams, clock, frames, metrics, ws, accepted);
             }
         });
     }

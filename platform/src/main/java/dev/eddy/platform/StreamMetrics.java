@@ -43,6 +43,7 @@ public final class StreamMetrics {
     private final ConcurrentMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Set<LongSupplier>> subscriptions = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, List<Meter>> subscriptionMeters = new ConcurrentHashMap<>();
     private final Timer storageAppend;
     private final DistributionSummary commitAppends;
     private final String backend;
@@ -98,8 +99,18 @@ public final class StreamMetrics {
             gone.shardMeters.values().forEach(m -> m.forEach(registry::remove));
         }
         String infix = '\n' + stream + '\n';
-        requestTimers.entrySet().removeIf(e -> e.getKey().contains(infix) && registry.remove(e.getValue()) != null);
+        String suffix = '\n' + stream;
+        requestTimers.entrySet().removeIf(e -> e.getKey().endsWith(suffix) && registry.remove(e.getValue()) != null);
         requestCounters.entrySet().removeIf(e -> e.getKey().contains(infix) && registry.remove(e.getValue()) != null);
+        String prefix = stream + '\n';
+        subscriptions.keySet().removeIf(k -> k.startsWith(prefix));
+        subscriptionMeters.entrySet().removeIf(e -> {
+            if (e.getKey().startsWith(prefix)) {
+                e.getValue().forEach(registry::remove);
+                return true;
+            }
+            return false;
+        });
     }
 
     /** The stream label for a name from a request: the name if the stream exists, else {@code ""}. */
@@ -225,13 +236,14 @@ public final class StreamMetrics {
         return subscriptions.computeIfAbsent(label + '\n' + g, k -> {
             Set<LongSupplier> open = ConcurrentHashMap.newKeySet();
             Tags tags = Tags.of("stream", label, "group", g);
-            Gauge.builder("eddy.subscriptions.open", open, Set::size)
-                    .description("Open WebSocket subscriptions")
-                    .tags(tags).register(registry);
-            Gauge.builder("eddy.subscription.behind.latest", open, StreamMetrics::maxBehindSeconds)
-                    .description("How far the furthest-behind open subscription is behind its shards' newest records")
-                    .baseUnit("seconds")
-                    .tags(tags).register(registry);
+            subscriptionMeters.put(k, List.of(
+                    Gauge.builder("eddy.subscriptions.open", open, Set::size)
+                            .description("Open WebSocket subscriptions")
+                            .tags(tags).register(registry),
+                    Gauge.builder("eddy.subscription.behind.latest", open, StreamMetrics::maxBehindSeconds)
+                            .description("How far the furthest-behind open subscription is behind its shards' newest records")
+                            .baseUnit("seconds")
+                            .tags(tags).register(registry)));
             return open;
         });
     }

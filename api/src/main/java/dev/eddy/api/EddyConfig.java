@@ -34,12 +34,15 @@ import java.util.function.BiFunction;
  * @param shardLimit        most shards one stream may have
  * @param httpInstances     HTTP server instances (event loops serving requests); 0 means one per CPU core
  * @param jvmOptions        JVM options of the server process the launcher starts; {@code none} runs in-process
+ * @param metrics           whether {@code /metrics} and the meters are on
+ * @param shardLevelMetrics streams with shard-level metrics: {@code *}, a comma-separated list of names, or empty
  * @param clock             clock for arrival timestamps and iterator expiry (not a setting; tests inject it)
  */
 public record EddyConfig(int port, String host, Path dataDir, String storage, String pgUrl, int pgPoolSize,
                          String region, String accountId,
                          int maxRequestBytes, Duration createStreamDelay, Duration deleteStreamDelay,
-                         int shardLimit, int httpInstances, String jvmOptions, Clock clock) {
+                         int shardLimit, int httpInstances, String jvmOptions, boolean metrics,
+                         String shardLevelMetrics, Clock clock) {
 
     /** The server's version, shown in the banner. */
     public static final String VERSION = "0.1.0";
@@ -87,7 +90,12 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
                     (c, v) -> c.withHttpInstances(intIn(v, 0, 256))),
             new Setting("jvm-options", ServerProcess.DEFAULT_JVM_OPTIONS,
                     "JVM options of the server process (bounded heap); 'none' runs in the launching JVM",
-                    (c, v) -> c.withJvmOptions(v)));
+                    (c, v) -> c.withJvmOptions(v)),
+            new Setting("metrics", "true", "serve Prometheus metrics at /metrics (false: no meters at all)",
+                    (c, v) -> c.withMetrics(bool(v), c.shardLevelMetrics)),
+            new Setting("shard-level-metrics", "",
+                    "streams whose metrics also get a shard label: * for all, or a comma-separated list of names",
+                    (c, v) -> c.withMetrics(c.metrics, v.trim())));
 
     public EddyConfig {
         Objects.requireNonNull(host, "host");
@@ -111,7 +119,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     /** Every setting at its default. */
     public static EddyConfig defaults() {
         EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "", 8, "us-east-1",
-                "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, "", Clock.systemUTC());
+                "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, "", true, "", Clock.systemUTC());
         for (Setting s : SETTINGS) {
             config = s.apply.apply(config, s.defaultValue); // keeps the table above the single source of defaults
         }
@@ -228,62 +236,62 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
 
     public EddyConfig withPort(int port) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withHost(String host) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withDataDir(Path dataDir) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withStorage(String storage) {
         return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), pgUrl, pgPoolSize, region, accountId,
-                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withRegion(String region) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withAccountId(String accountId) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withMaxRequestBytes(int maxRequestBytes) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withStreamDelays(Duration createStreamDelay, Duration deleteStreamDelay) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withShardLimit(int shardLimit) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withHttpInstances(int httpInstances) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withPostgres(String pgUrl, int pgPoolSize) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl.trim(), pgPoolSize, region, accountId,
-                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withJvmOptions(String jvmOptions) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions.trim(), clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions.trim(), metrics, shardLevelMetrics, clock);
     }
 
     /** The number of HTTP server instances to run: {@link #httpInstances}, or one per core when 0. */
@@ -291,9 +299,14 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         return httpInstances > 0 ? httpInstances : Runtime.getRuntime().availableProcessors();
     }
 
+    public EddyConfig withMetrics(boolean metrics, String shardLevelMetrics) {
+        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
+    }
+
     public EddyConfig withClock(Clock clock) {
         return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
-                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, clock);
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     private static Setting find(String name) {
@@ -311,6 +324,14 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
             throw new IllegalArgumentException("expected an integer in " + min + ".." + max);
         }
         return (int) parsed;
+    }
+
+    private static boolean bool(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes" -> true;
+            case "false", "off", "no" -> false;
+            default -> throw new IllegalArgumentException("expected true or false");
+        };
     }
 
     private static String nonBlank(String value) {

@@ -8,6 +8,7 @@ import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
 import dev.eddy.eventstore.postgres.PostgresOptions;
 import dev.eddy.platform.Platform;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -27,24 +28,42 @@ public final class EddyServer {
     private final EddyConfig config;
     private final EventStore store;
     private final Streams streams;
+    private final Telemetry telemetry;
+    private final StreamMetrics metrics;
     private final AtomicInteger port = new AtomicInteger(-1);
     private volatile boolean ready;
     private volatile String deployment;
     private Future<Void> closing;
 
-    private EddyServer(Vertx vertx, EddyConfig config, EventStore store, Streams streams) {
+    private EddyServer(Vertx vertx, EddyConfig config, EventStore store, Streams streams, Telemetry telemetry,
+                       StreamMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
         this.store = store;
         this.streams = streams;
+        this.telemetry = telemetry;
+        this.metrics = metrics;
     }
 
-    /** Opens the store, starts the platform and the HTTP server. On failure, what was opened is closed. */
+    /**
+     * Opens the store, starts the platform and the HTTP server, with its own metrics registry (Vert.x's own
+     * meters are included only when {@code vertx} was built by {@link Telemetry#newVertx}: use the other
+     * overload). On failure, what was opened is closed.
+     */
     public static Future<EddyServer> start(Vertx vertx, EddyConfig config) {
-        return openStore(vertx, config).compose(store -> Platform.start(vertx, store, config.platformOptions())
-                .map(streams -> new EddyServer(vertx, config, store, streams))
-                .compose(server -> server.listen().map(server))
-                .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure))));
+        return start(vertx, config, Telemetry.of(config));
+    }
+
+    /** As {@link #start(Vertx, EddyConfig)}, with a registry the caller made (and Vert.x reports into). */
+    public static Future<EddyServer> start(Vertx vertx, EddyConfig config, Telemetry telemetry) {
+        return openStore(vertx, config).compose(store -> {
+            StreamMetrics metrics = telemetry.streamMetrics(config, store.backend());
+            store.onCommit(metrics::storageCommit);
+            return Platform.start(vertx, store, config.platformOptions(), metrics)
+                    .map(streams -> new EddyServer(vertx, config, store, streams, telemetry, metrics))
+                    .compose(server -> server.listen().map(server))
+                    .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure)));
+        });
     }
 
     private static Future<EventStore> openStore(Vertx vertx, EddyConfig config) {
@@ -56,14 +75,14 @@ public final class EddyServer {
     }
 
     private Future<Void> listen() {
-        KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock()),
-                config.maxRequestBytes());
-        RestHandler rest = new RestHandler(streams, config.maxRequestBytes());
-        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock());
+        KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock(), metrics),
+                config.maxRequestBytes(), metrics);
+        RestHandler rest = new RestHandler(streams, config.maxRequestBytes(), metrics);
+        SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock(), metrics);
         // Port 0 would give each instance its own random port; a negative port shares one random port.
         int listenPort = config.port() == 0 ? -1 : config.port();
         return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, rest, subscribe,
-                        this::isReady, port::set),
+                        telemetry, this::isReady, port::set),
                         new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
                 .onSuccess(id -> {
                     deployment = id;
@@ -87,6 +106,11 @@ public final class EddyServer {
         return streams;
     }
 
+    /** The server's metrics registry. */
+    public Telemetry telemetry() {
+        return telemetry;
+    }
+
     /** The store's backend name, e.g. {@code mapdb}. */
     public String backend() {
         return store.backend();
@@ -101,7 +125,7 @@ public final class EddyServer {
     public synchronized Future<Void> close() {
         if (closing == null) {
             ready = false;
-            closing = undeploy().transform(ignored -> store.close());
+            closing = undeploy().transform(ignored -> store.close()).onComplete(ignored -> telemetry.close());
         }
         return closing;
     }

@@ -18,7 +18,7 @@ import java.util.function.IntConsumer;
  * One HTTP server instance on its own event loop: HTTP/1.1 and HTTP/2 cleartext (prior knowledge and
  * upgrade) on one port. Several instances share the port; Vert.x spreads connections over them.
  * Routes: {@code POST /} Kinesis, {@code GET /v1/streams/{stream}/subscribe} (WebSocket), {@code /v1/...} REST,
- * {@code GET /health}, {@code GET /ready}. Confined to its event loop.
+ * {@code GET /health}, {@code GET /ready}, {@code GET /metrics} (Prometheus). Confined to its event loop.
  */
 final class HttpVerticle extends VerticleBase {
 
@@ -31,12 +31,13 @@ final class HttpVerticle extends VerticleBase {
     private final KinesisHttpHandler kinesis;
     private final RestHandler rest;
     private final SubscribeHandler subscribe;
+    private final Telemetry telemetry;
     private final BooleanSupplier ready;
     private final IntConsumer boundPort;
 
     HttpVerticle(String host, int port, KinesisHttpHandler kinesis, RestHandler rest, SubscribeHandler subscribe,
-                 BooleanSupplier ready,
-                 IntConsumer boundPort) {
+                 Telemetry telemetry, BooleanSupplier ready, IntConsumer boundPort) {
+        this.telemetry = telemetry;
         this.host = host;
         this.port = port;
         this.kinesis = kinesis;
@@ -83,6 +84,12 @@ final class HttpVerticle extends VerticleBase {
                     json(request, 200, UP);
                     return;
                 }
+                case "/metrics" -> {
+                    if (telemetry.enabled()) {
+                        metrics(request);
+                        return;
+                    }
+                }
                 case "/ready" -> {
                     boolean isReady = ready.getAsBoolean();
                     json(request, isReady ? 200 : 503, isReady ? READY : NOT_READY);
@@ -94,6 +101,18 @@ final class HttpVerticle extends VerticleBase {
         }
         json(request, 404, Buffer.buffer("{\"message\":\"Not found: " + request.method() + " "
                 + path.replace("\"", "") + "\"}"));
+    }
+
+    /** The Prometheus text format; rendered on a worker thread (it walks every meter). */
+    private void metrics(HttpServerRequest request) {
+        vertx.executeBlocking(telemetry::scrapeBlocking, false).onComplete(ar -> {
+            if (ar.succeeded()) {
+                request.response().setStatusCode(200)
+                        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
+            } else {
+                json(request, 500, Buffer.buffer("{\"message\":\"Cannot render the metrics\"}"));
+            }
+        });
     }
 
     private static void json(HttpServerRequest request, int status, Buffer body) {

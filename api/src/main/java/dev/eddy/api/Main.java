@@ -43,10 +43,11 @@ public final class Main {
             return;
         }
         ServerProcess.watchLauncher();
-        Vertx vertx = Vertx.vertx();
+        Telemetry telemetry = Telemetry.of(config);
+        Vertx vertx = telemetry.newVertx();
         EddyServer server;
         try {
-            server = EddyServer.start(vertx, config).await(60, TimeUnit.SECONDS);
+            server = EddyServer.start(vertx, config, telemetry).await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             reportStartFailure(e);
             closeQuietly(vertx);

@@ -3,6 +3,7 @@ package dev.eddy.eventstore;
 import io.vertx.core.Future;
 
 import java.nio.ByteBuffer;
+import java.util.function.IntConsumer;
 
 /**
  * The store contract: the role interfaces together. Logs are named by the caller (the platform uses one
@@ -19,6 +20,14 @@ public interface EventStore extends Appender, LogReader, LogInspector, Timestamp
 
     /** A short name of the backend, e.g. {@code mapdb}, for banners and metrics. */
     String backend();
+
+    /**
+     * Tells {@code observer}, after every successful commit, how many writes it made durable at once (the
+     * group-commit size; 1 for a backend that commits each write on its own). The observer runs on the
+     * committing thread and must be quick and must not block. Replaces an earlier observer.
+     */
+    default void onCommit(IntConsumer observer) {
+    }
 
     /** Flushes and releases the backend; later calls fail with {@link StorageUnavailableException}. */
     Future<Void> close();

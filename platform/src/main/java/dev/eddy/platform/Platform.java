@@ -13,6 +13,11 @@ public final class Platform {
 
     /** Loads the streams from the store's metadata and returns the running service. */
     public static Future<Streams> start(Vertx vertx, EventStore store, PlatformOptions options) {
-        return StreamsImpl.start(vertx, store, options).map(streams -> streams);
+        return start(vertx, store, options, StreamMetrics.disabled());
+    }
+
+    /** As {@link #start(Vertx, EventStore, PlatformOptions)}, recording the streams' metrics. */
+    public static Future<Streams> start(Vertx vertx, EventStore store, PlatformOptions options, StreamMetrics metrics) {
+        return StreamsImpl.start(vertx, store, options, metrics).map(streams -> streams);
     }
 }

@@ -21,7 +21,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * {@code eddy bench}: creates a stream, writes records with PutRecords, reads them back with GetRecords,
- * verifies them and prints throughput, latency and the verdict. Not thread-safe; one run per call.
+ * verifies them and prints throughput, latency and the verdict; or, with {@code --subscribe}, measures
+ * put-to-receive latency of WebSocket subscribers ({@link SubscribePhase}). Not thread-safe; one run per call.
  */
 public final class BenchCommand {
 
@@ -48,6 +49,9 @@ public final class BenchCommand {
             out.print(BenchOptions.USAGE);
             return 0;
         }
+        if (options.subscribe()) {
+            return runSubscribe(options, out, err);
+        }
         try {
             Outcome outcome = execute(options, err);
             if (options.json()) {
@@ -67,10 +71,49 @@ public final class BenchCommand {
     private record Outcome(WritePhase.Result write, ReadPhase.Result read) {
     }
 
+    private static int runSubscribe(BenchOptions options, PrintStream out, PrintStream err) {
+        try {
+            SubscribePhase.Result result = withStream(options, err, (client, progress) -> {
+                SubscribePhase phase = new SubscribePhase(client, options);
+                progress.phase("subscribe", phase.planned(), phase::acknowledged,
+                        () -> String.format(Locale.ROOT, "; slowest subscriber %,d", phase.slowestSubscriber()));
+                return phase.run();
+            });
+            out.print(options.json() ? SubscribeReport.json(options, result) + System.lineSeparator()
+                    : SubscribeReport.text(options, result));
+            out.flush();
+            return result.verification().ok() ? 0 : 1;
+        } catch (Exception e) {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            err.println("eddy bench: failed: " + cause);
+            return 1;
+        }
+    }
+
+    /** What runs against the bench stream once it is ACTIVE. */
+    private interface Body<T> {
+        T run(KinesisAsyncClient client, Progress progress) throws Exception;
+    }
+
     private static Outcome execute(BenchOptions options, PrintStream err) throws Exception {
+        return withStream(options, err, (client, progress) -> {
+            WritePhase write = new WritePhase(client, options);
+            progress.phase("write", options.records(), write::acknowledged);
+            WritePhase.Result written = write.run();
+            ReadPhase read = new ReadPhase(client, options);
+            progress.phase("read", options.records(), read::received);
+            ReadPhase.Result readBack = read.run();
+            return new Outcome(written, readBack);
+        });
+    }
+
+    /** Creates the bench stream, waits until it is ACTIVE, runs {@code body}, and deletes the stream unless kept. */
+    private static <T> T withStream(BenchOptions options, PrintStream err, Body<T> body) throws Exception {
         SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
                 .protocol(options.http2() ? Protocol.HTTP2 : Protocol.HTTP1_1)
-                .maxConcurrency(Math.max(64, options.concurrency() * 2 + options.shards() + 4))
+                // Subscribe mode's open-loop producer may have many one-record calls in flight when the server lags.
+                .maxConcurrency(Math.max(options.subscribe() ? 1024 : 64,
+                        options.concurrency() * 2 + options.shards() + 4))
                 .connectionAcquisitionTimeout(Duration.ofSeconds(60))
                 .build();
         KinesisAsyncClient client = KinesisAsyncClient.builder()
@@ -96,13 +139,7 @@ public final class BenchCommand {
                             throw new IllegalStateException("stream " + options.stream() + " never became ACTIVE", t);
                         });
             }
-            WritePhase write = new WritePhase(client, options);
-            progress.phase("write", options.records(), write::acknowledged);
-            WritePhase.Result written = write.run();
-            ReadPhase read = new ReadPhase(client, options);
-            progress.phase("read", options.records(), read::received);
-            ReadPhase.Result readBack = read.run();
-            return new Outcome(written, readBack);
+            return body.run(client, progress);
         } finally {
             if (created && !options.keep()) {
                 try {
@@ -116,15 +153,15 @@ public final class BenchCommand {
         }
     }
 
-    private static double rate(double amount, double seconds) {
+    static double rate(double amount, double seconds) {
         return seconds <= 0 ? 0 : amount / seconds;
     }
 
-    private static double ms(Histogram h, double percentile) {
+    static double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(percentile) / 1000.0;
     }
 
-    private static double round(double value, int digits) {
+    static double round(double value, int digits) {
         double scale = Math.pow(10, digits);
         return Math.round(value * scale) / scale;
     }

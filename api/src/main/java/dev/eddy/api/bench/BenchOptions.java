@@ -2,6 +2,7 @@ package dev.eddy.api.bench;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -20,10 +21,20 @@ import java.util.UUID;
  * @param http2       talk HTTP/2 (cleartext, prior knowledge) instead of HTTP/1.1
  * @param keep        keep the stream at the end instead of deleting it
  * @param progress    print a progress line on stderr
+ * @param subscribe   subscribe mode: WebSocket subscribers and a paced producer instead of write + read
+ * @param subscribers WebSocket subscribers on the stream (subscribe mode)
+ * @param rate        records per second the producer puts (subscribe mode)
+ * @param duration    how long latency is measured, after the warm-up (subscribe mode)
+ * @param warmup      how long the producer runs before latency is measured (subscribe mode)
+ * @param eventLoops  Vert.x event loops the subscribers share (subscribe mode)
  */
 public record BenchOptions(URI endpoint, long records, int recordSize, int shards, int keys, int batch,
                            int concurrency, String stream, boolean json, boolean http2, boolean keep,
-                           boolean progress) {
+                           boolean progress, boolean subscribe, int subscribers, int rate, Duration duration,
+                           Duration warmup, int eventLoops) {
+
+    /** Record size of subscribe mode unless {@code --record-size} is given: small frames, many of them. */
+    static final int SUBSCRIBE_RECORD_SIZE = 100;
 
     static final String USAGE = """
             Usage: eddy bench --endpoint URL [options]
@@ -46,6 +57,23 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
               --json              print exactly one JSON object on stdout
               --no-progress       no progress line on stderr
               --help              this text
+
+            Subscribe mode (--subscribe): N WebSocket subscribers (GET /v1/streams/{stream}/subscribe,
+            from=LATEST, connected after up to 3,000 unmeasured PutRecord calls warm the SDK up) on one
+            stream, and a producer putting one record per PutRecord call at a fixed
+            rate on an open-loop schedule (record i is due at start + i/rate, whether or not earlier calls
+            have completed). Latency is put-to-receive, measured from each record's SCHEDULED send time to its
+            arrival at a subscriber, so a producer or server that falls behind shows up in the figures
+            instead of being hidden (coordinated omission); the latency from the actual send is reported too.
+            Every subscriber must receive every acknowledged record exactly once, in sequence-number order
+            per shard; --records and --batch do not apply, --record-size defaults to 100.
+
+              --subscribe         run subscribe mode instead of write + read
+              --subscribers N     WebSocket subscribers (default 10)
+              --rate N            records per second the producer puts (default 1000)
+              --duration D        how long latency is measured, e.g. 30s, 2m, 500ms (default 30s)
+              --warmup D          producing before latency is measured, not in the figures (default 5s)
+              --event-loops N     Vert.x event loops the subscribers share (default 1)
             """;
 
     /** Thrown for a bad command line; the message says which argument and what was expected. */
@@ -71,6 +99,13 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         boolean http2 = false;
         boolean keep = false;
         boolean progress = true;
+        boolean subscribe = false;
+        int subscribers = 10;
+        int rate = 1000;
+        Duration duration = Duration.ofSeconds(30);
+        Duration warmup = Duration.ofSeconds(5);
+        int eventLoops = 1;
+        boolean recordSizeGiven = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -88,10 +123,19 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
                 case "--http2" -> http2 = true;
                 case "--keep" -> keep = true;
                 case "--no-progress" -> progress = false;
+                case "--subscribe" -> subscribe = true;
+                case "--subscribers" -> subscribers = (int) number(name, value(args, i, inline, name), 1, 10_000);
+                case "--rate" -> rate = (int) number(name, value(args, i, inline, name), 1, 1_000_000);
+                case "--duration" -> duration = duration(name, value(args, i, inline, name), Duration.ofMillis(100));
+                case "--warmup" -> warmup = duration(name, value(args, i, inline, name), Duration.ZERO);
+                case "--event-loops" -> eventLoops = (int) number(name, value(args, i, inline, name), 1, 64);
                 case "--endpoint" -> endpoint = uri(value(args, i, inline, name));
                 case "--records" -> records = number(name, value(args, i, inline, name), 1, 1_000_000_000L);
-                case "--record-size" -> recordSize = (int) number(name, value(args, i, inline, name),
-                        BenchRecord.HEADER_SIZE, 1024 * 1024 - 16);
+                case "--record-size" -> {
+                    recordSize = (int) number(name, value(args, i, inline, name), BenchRecord.HEADER_SIZE,
+                            1024 * 1024 - 16);
+                    recordSizeGiven = true;
+                }
                 case "--shards" -> shards = (int) number(name, value(args, i, inline, name), 1, 10_000);
                 case "--keys" -> keys = (int) number(name, value(args, i, inline, name), 1, 1_000_000);
                 case "--batch" -> batch = (int) number(name, value(args, i, inline, name), 1, 500);
@@ -109,14 +153,20 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         if (stream == null) {
             stream = "eddy-bench-" + UUID.randomUUID().toString().substring(0, 8);
         }
+        if (subscribe && (warmup.toMillis() + duration.toMillis()) / 1000.0 * rate > 100_000_000) {
+            throw new BadArgumentException("--rate x (--warmup + --duration) must be at most 100,000,000 records");
+        }
+        if (subscribe && !recordSizeGiven) {
+            recordSize = SUBSCRIBE_RECORD_SIZE;
+        }
         return new BenchOptions(endpoint, records, recordSize, shards, keys, batch, concurrency, stream, json,
-                http2, keep, progress);
+                http2, keep, progress, subscribe, subscribers, rate, duration, warmup, eventLoops);
     }
 
     private static boolean takesValue(String name) {
         return switch (name) {
             case "--endpoint", "--records", "--record-size", "--shards", "--keys", "--batch", "--concurrency",
-                 "--stream" -> true;
+                 "--stream", "--subscribers", "--rate", "--duration", "--warmup", "--event-loops" -> true;
             default -> false;
         };
     }
@@ -142,6 +192,30 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
             throw new BadArgumentException(name + " must be between " + min + " and " + max + ", got " + value);
         }
         return value;
+    }
+
+    /** {@code 30s}, {@code 2m}, {@code 500ms}, or a plain number of seconds. */
+    private static Duration duration(String name, String text, Duration min) throws BadArgumentException {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        Duration d;
+        try {
+            if (t.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            } else if (t.endsWith("m")) {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t.substring(0, t.length() - 1)) * 60_000));
+            } else {
+                d = Duration.ofMillis(Math.round(Double.parseDouble(t) * 1000));
+            }
+        } catch (NumberFormatException e) {
+            throw new BadArgumentException(name + " expects a duration like 30s, 2m or 500ms, got '" + text + "'");
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(Duration.ofHours(24)) > 0) {
+            throw new BadArgumentException(name + " must be between " + min.toMillis() + " ms and 24 h, got '"
+                    + text + "'");
+        }
+        return d;
     }
 
     private static URI uri(String text) throws BadArgumentException {

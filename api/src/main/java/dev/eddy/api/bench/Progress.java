@@ -17,6 +17,7 @@ final class Progress implements AutoCloseable {
     private volatile LongSupplier done = () -> 0;
     private volatile long total;
     private volatile long phaseStart = System.nanoTime();
+    private volatile java.util.function.Supplier<String> detail = () -> "";
     private int lastWidth;
 
     Progress(PrintStream out, boolean enabled) {
@@ -34,6 +35,12 @@ final class Progress implements AutoCloseable {
 
     /** Starts reporting a new phase. */
     void phase(String name, long total, LongSupplier done) {
+        phase(name, total, done, () -> "");
+    }
+
+    /** Starts reporting a new phase with more to say after the counts. */
+    void phase(String name, long total, LongSupplier done, java.util.function.Supplier<String> detail) {
+        this.detail = detail;
         this.phase = name;
         this.total = total;
         this.done = done;
@@ -44,7 +51,7 @@ final class Progress implements AutoCloseable {
         long n = done.getAsLong();
         double seconds = Math.max(1e-9, (System.nanoTime() - phaseStart) / 1e9);
         String line = String.format(Locale.ROOT, "%s %,d/%,d records (%.0f%%) %,.0f records/s %.0fs",
-                phase, n, total, total == 0 ? 0.0 : 100.0 * n / total, n / seconds, seconds);
+                phase, n, total, total == 0 ? 0.0 : 100.0 * n / total, n / seconds, seconds) + detail.get();
         out.print("\r" + line + " ".repeat(Math.max(0, lastWidth - line.length())));
         out.flush();
         lastWidth = line.length();

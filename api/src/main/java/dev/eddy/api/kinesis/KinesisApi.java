@@ -1,6 +1,7 @@
 package dev.eddy.api.kinesis;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
@@ -19,9 +20,9 @@ public final class KinesisApi {
 
     private final Map<String, Function<Params, Future<ObjectNode>>> actions;
 
-    public KinesisApi(Streams streams, Clock clock) {
+    public KinesisApi(Streams streams, Clock clock, StreamMetrics metrics) {
         StreamActions s = new StreamActions(streams, clock);
-        RecordActions r = new RecordActions(streams);
+        RecordActions r = new RecordActions(streams, metrics);
         this.actions = Map.of(
                 "CreateStream", s::createStream,
                 "DeleteStream", s::deleteStream,

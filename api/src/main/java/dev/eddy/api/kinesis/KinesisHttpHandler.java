@@ -3,6 +3,8 @@ package dev.eddy.api.kinesis;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.eddy.platform.StreamMetrics;
+import dev.eddy.platform.impl.ShardIterators;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -25,14 +27,24 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
 
     private final KinesisApi api;
     private final int maxBodyBytes;
+    private final StreamMetrics metrics;
 
-    public KinesisHttpHandler(KinesisApi api, int maxBodyBytes) {
+    public KinesisHttpHandler(KinesisApi api, int maxBodyBytes, StreamMetrics metrics) {
         this.api = api;
         this.maxBodyBytes = maxBodyBytes;
+        this.metrics = metrics;
+    }
+
+    /** What a request was, for its metrics: filled in as far as the request could be understood. */
+    private static final class Seen {
+        String operation = "Unknown";
+        String stream;
     }
 
     @Override
     public void handle(HttpServerRequest request) {
+        long started = System.nanoTime();
+        Seen seen = new Seen();
         String requestId = requestId();
         String contentType = request.getHeader("Content-Type");
         WireFormat format = WireFormat.ofContentType(contentType);
@@ -44,15 +56,17 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
         request.endHandler(v -> {
             Future<ObjectNode> answer;
             try {
-                answer = dispatch(request, format, contentType, body);
+                answer = dispatch(request, format, contentType, body, seen);
             } catch (RuntimeException e) {
                 answer = Future.failedFuture(e);
             }
             answer.onComplete(ar -> {
                 if (ar.succeeded()) {
                     send(request.response(), requestId, replyFormat, 200, ar.result(), null);
+                    metrics.request("kinesis", seen.operation, seen.stream, "success", System.nanoTime() - started);
                 } else {
                     KinesisException error = KinesisErrors.toWire(ar.cause());
+                    metrics.request("kinesis", seen.operation, seen.stream, error.type(), System.nanoTime() - started);
                     ObjectNode node = Shapes.object();
                     node.put("__type", error.type());
                     node.put("message", error.getMessage());
@@ -63,7 +77,7 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
     }
 
     private Future<ObjectNode> dispatch(HttpServerRequest request, WireFormat format, String contentType,
-                                        BodyCollector body) {
+                                        BodyCollector body, Seen seen) {
         if (body.overflowed()) {
             throw new KinesisException("InvalidArgumentException", 413, "Request body of " + body.seen()
                     + " bytes exceeds the limit of " + maxBodyBytes + " bytes.");
@@ -85,8 +99,29 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
             throw new KinesisException("UnsupportedMediaTypeException", 415, "Unsupported Content-Type '"
                     + contentType + "': use application/x-amz-json-1.1 or application/x-amz-cbor-1.1.");
         }
+        seen.operation = action;
         SigV4.parse(request.getHeader("Authorization"));
-        return api.invoke(action, new Params(parse(format, body), format));
+        ObjectNode tree = parse(format, body);
+        seen.stream = streamOf(tree);
+        return api.invoke(action, new Params(tree, format));
+    }
+
+    /** The stream a request names (StreamName, StreamARN or a shard iterator's), or {@code null}. */
+    private static String streamOf(ObjectNode tree) {
+        JsonNode name = tree.get("StreamName");
+        if (name != null && name.isTextual()) {
+            return name.textValue();
+        }
+        JsonNode arn = tree.get("StreamARN");
+        if (arn != null && arn.isTextual()) {
+            int at = arn.textValue().lastIndexOf(":stream/");
+            return at < 0 ? null : arn.textValue().substring(at + ":stream/".length());
+        }
+        JsonNode iterator = tree.get("ShardIterator");
+        if (iterator != null && iterator.isTextual()) {
+            return ShardIterators.streamOf(iterator.textValue());
+        }
+        return null;
     }
 
     /** Parses the body to a tree; anything but one object is a {@code SerializationException}. */

@@ -10,6 +10,7 @@ import dev.eddy.platform.PutEntry;
 import dev.eddy.platform.PutResult;
 import dev.eddy.platform.Record;
 import dev.eddy.platform.ShardIteratorRequest;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
@@ -23,6 +24,8 @@ import java.util.List;
  */
 final class RecordActions {
 
+    private final StreamMetrics metrics;
+
     /** The stream's maximum record size (partition key + data); Kinesis's default. */
     static final int MAX_RECORD_BYTES = 1024 * 1024;
     /** PutRecords's limit on the sum of partition keys and data. */
@@ -31,7 +34,8 @@ final class RecordActions {
 
     private final Streams streams;
 
-    RecordActions(Streams streams) {
+    RecordActions(Streams streams, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.streams = streams;
     }
 
@@ -164,7 +168,10 @@ final class RecordActions {
                 .streamArn("streamARN", p.string("StreamARN"))
                 .streamId("streamId", p.string("StreamId"))
                 .check();
-        return streams.getRecords(iterator, limit == null ? 10000 : limit).map(RecordActions::getRecordsResponse);
+        return streams.getRecords(iterator, limit == null ? 10000 : limit).map(result -> {
+            metrics.delivered(result, "get_records");
+            return getRecordsResponse(result);
+        });
     }
 
     static ObjectNode getRecordsResponse(GetRecordsResult result) {

@@ -35,6 +35,11 @@ public enum ProblemType {
         return BASE + slug;
     }
 
+    /** The last part of the type URI, e.g. {@code version-conflict}. */
+    public String slug() {
+        return slug;
+    }
+
     public String title() {
         return title;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eddy.platform.Record;
 import dev.eddy.platform.Shard;
 import dev.eddy.platform.ShardIteratorRequest;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
@@ -22,9 +23,11 @@ final class RecordResources {
     static final int MAX_LIMIT = 10_000;
 
     private final Streams streams;
+    private final StreamMetrics metrics;
 
-    RecordResources(Streams streams) {
+    RecordResources(Streams streams, StreamMetrics metrics) {
         this.streams = streams;
+        this.metrics = metrics;
     }
 
     /**
@@ -41,6 +44,7 @@ final class RecordResources {
                     new ShardIteratorRequest(stream, shardId, at.type(), at.sequenceNumber(), at.timestampMillis())));
         }
         return iterator.compose(it -> streams.getRecords(it, limit)).map(result -> {
+            metrics.delivered(result, "get_records");
             ObjectNode out = RestJson.object();
             ArrayNode records = out.putArray("records");
             for (Record r : result.records()) {

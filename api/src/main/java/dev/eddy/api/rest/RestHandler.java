@@ -1,6 +1,7 @@
 package dev.eddy.api.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -37,11 +38,13 @@ public final class RestHandler implements Handler<HttpServerRequest> {
     private final RecordResources recordResources;
     private final GroupResources groupResources;
     private final int maxBodyBytes;
+    private final StreamMetrics metrics;
 
-    public RestHandler(Streams streams, int maxBodyBytes) {
+    public RestHandler(Streams streams, int maxBodyBytes, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.streamResources = new StreamResources(streams);
         this.eventResources = new EventResources(streams);
-        this.recordResources = new RecordResources(streams);
+        this.recordResources = new RecordResources(streams, metrics);
         this.groupResources = new GroupResources(streams);
         this.maxBodyBytes = maxBodyBytes;
     }
@@ -53,14 +56,19 @@ public final class RestHandler implements Handler<HttpServerRequest> {
 
     @Override
     public void handle(HttpServerRequest request) {
+        long started = System.nanoTime();
         List<String> segments;
         try {
             segments = segments(request.path());
         } catch (Problem p) {
             request.exceptionHandler(e -> { /* connection gone: nothing to answer */ });
-            request.endHandler(v -> send(request.response(), p, null, null));
+            request.endHandler(v -> {
+                send(request.response(), p, null, null);
+                metrics.request("rest", "Unknown", null, p.type().slug(), System.nanoTime() - started);
+            });
             return;
         }
+        String operation = operation(request.method(), segments);
         String stream = segments.size() >= 2 ? segments.get(1) : null;
         String key = segments.size() >= 4 ? segments.get(3) : null;
         BodyReader.read(request, maxBodyBytes)
@@ -72,11 +80,16 @@ public final class RestHandler implements Handler<HttpServerRequest> {
                     }
                 })
                 .onComplete(ar -> {
+                    String outcome;
                     if (ar.succeeded()) {
                         send(request.response(), ar.result());
+                        outcome = "success";
                     } else {
-                        send(request.response(), Problems.of(ar.cause()), stream, key);
+                        Problem problem = Problems.of(ar.cause());
+                        send(request.response(), problem, stream, key);
+                        outcome = problem.type().slug();
                     }
+                    metrics.request("rest", operation, stream, outcome, System.nanoTime() - started);
                 });
     }
 
@@ -142,6 +155,34 @@ public final class RestHandler implements Handler<HttpServerRequest> {
         }
         throw new Problem(ProblemType.NOT_FOUND, "No resource at " + QueryParams.abbreviate(request.path())
                 + "; see the README's REST section for the routes under " + PREFIX + ".");
+    }
+
+    /** The operation a route names, for metrics (a bounded set of names). */
+    static String operation(HttpMethod method, List<String> s) {
+        int n = s.size();
+        if (n == 0 || !s.get(0).equals("streams")) {
+            return "Unknown";
+        }
+        String m = method.name();
+        if (n == 1) {
+            return m.equals("GET") ? "ListStreams" : m.equals("POST") ? "CreateStream" : "Unknown";
+        }
+        if (n == 2) {
+            return m.equals("GET") ? "DescribeStream" : m.equals("DELETE") ? "DeleteStream" : "Unknown";
+        }
+        if (n == 3 && s.get(2).equals("records")) {
+            return "ReadRecords";
+        }
+        if (n == 3 && s.get(2).equals("groups")) {
+            return "ListGroups";
+        }
+        if (n == 4 && s.get(2).equals("groups")) {
+            return m.equals("DELETE") ? "DeleteGroup" : "DescribeGroup";
+        }
+        if (n == 5 && s.get(2).equals("keys") && s.get(4).equals("events")) {
+            return m.equals("POST") ? "AppendEvents" : "ReadEvents";
+        }
+        return "Unknown";
     }
 
     private static JsonNode json(Buffer body) {

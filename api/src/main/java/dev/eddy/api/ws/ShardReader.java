@@ -142,6 +142,7 @@ final class ShardReader {
         }
         GetRecordsResult page = ar.result();
         int sent = 0;
+        long sentBytes = 0;
         boolean outOfCredit = false;
         String handled = null;
         for (Record r : page.records()) {
@@ -152,10 +153,14 @@ final class ShardReader {
                 }
                 subscription.sendEvent(shardId, r);
                 sent++;
+                sentBytes += r.data().length;
             }
             handled = r.sequenceNumber();
         }
         millisBehindLatest = page.millisBehindLatest();
+        if (sent > 0) {
+            subscription.sent(shardId, sent, sentBytes);
+        }
         if (handled != null) {
             lastSequenceNumber = handled;
         }
@@ -176,7 +181,9 @@ final class ShardReader {
             finished = true;
             return;
         }
-        if (!page.records().isEmpty() || wokenWhileReading) {
+        // A page that reached the shard's newest record needs no second read: the next append wakes the
+        // reader (and one that arrived during this read set wokenWhileReading).
+        if (!page.caughtUp() || wokenWhileReading) {
             if (inPump) {
                 // The read completed synchronously: continue from the event loop, not deeper in this stack.
                 subscription.later(this::pump);

@@ -1,5 +1,6 @@
 package dev.eddy.api.ws;
 
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -22,8 +23,11 @@ public final class SubscribeHandler {
     private final Vertx vertx;
     private final Streams streams;
     private final Clock clock;
+    private final EventFrames frames = new EventFrames();
+    private final StreamMetrics metrics;
 
-    public SubscribeHandler(Vertx vertx, Streams streams, Clock clock) {
+    public SubscribeHandler(Vertx vertx, Streams streams, Clock clock, StreamMetrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.streams = streams;
         this.clock = clock;
@@ -61,7 +65,7 @@ public final class SubscribeHandler {
             if (rejection != null) {
                 ws.close(rejection.closeCode(), CloseCodes.reason(rejection.getMessage()));
             } else {
-                Subscription.start(vertx, streams, clock, ws, accepted);
+                Subscription.start(vertx, streams, clock, frames, metrics, ws, accepted);
             }
         });
     }

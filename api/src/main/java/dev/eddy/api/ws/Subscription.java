@@ -11,6 +11,7 @@ import dev.eddy.platform.Shard;
 import dev.eddy.platform.ShardIteratorRequest;
 import dev.eddy.platform.StreamDescription;
 import dev.eddy.platform.StreamStatus;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 
 /**
  * One WebSocket subscription: a {@link ShardReader} per open shard (or, for a consumer-group member, per
@@ -50,6 +52,12 @@ final class Subscription {
     private final Streams streams;
     private final Clock clock;
     private final ServerWebSocket ws;
+    private final EventFrames frames;
+    private final StreamMetrics metrics;
+    /** This subscription's lag for the metrics: the largest of its readers', updated on the loop. */
+    private volatile long behindMillis;
+    private final LongSupplier lag = () -> behindMillis;
+    private Set<LongSupplier> openSubscriptions;
     private final SubscribeParams params;
     private final Map<String, ShardReader> readers = new LinkedHashMap<>();
     private final Set<ShardReader> starved = new LinkedHashSet<>();
@@ -66,7 +74,10 @@ final class Subscription {
     private boolean creditMode;
     private long credit;
 
-    private Subscription(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
+    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
+                         ServerWebSocket ws, SubscribeParams params) {
+        this.frames = frames;
+        this.metrics = metrics;
         this.vertx = vertx;
         this.clock = clock;
         this.context = vertx.getOrCreateContext();
@@ -81,8 +92,9 @@ final class Subscription {
     }
 
     /** Starts streaming on an accepted socket. */
-    static void start(Vertx vertx, Streams streams, Clock clock, ServerWebSocket ws, SubscribeParams params) {
-        new Subscription(vertx, streams, clock, ws, params).open();
+    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
+                      ServerWebSocket ws, SubscribeParams params) {
+        new Subscription(vertx, streams, clock, frames, metrics, ws, params).open();
     }
 
     private void open() {
@@ -117,6 +129,8 @@ final class Subscription {
     }
 
     private void startTimers() {
+        openSubscriptions = metrics.subscriptions(params.stream(), params.group());
+        openSubscriptions.add(lag);
         heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
         fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
     }
@@ -378,8 +392,13 @@ final class Subscription {
         return true;
     }
 
+    /** Counts records a reader sent. */
+    void sent(String shardId, int records, long bytes) {
+        metrics.outgoing(params.stream(), shardId, "websocket", records, bytes);
+    }
+
     void sendEvent(String shardId, Record r) {
-        ws.writeTextMessage(Frames.event(params.stream(), shardId, r));
+        ws.writeTextMessage(frames.frame(params.stream(), shardId, r));
     }
 
     void sendError(String code, String message) {
@@ -442,9 +461,12 @@ final class Subscription {
             return;
         }
         Map<String, Long> behind = new LinkedHashMap<>();
+        long max = 0;
         for (ShardReader reader : readers.values()) {
             behind.put(reader.shardId(), reader.millisBehindLatest());
+            max = Math.max(max, reader.millisBehindLatest());
         }
+        behindMillis = max;
         ws.writeTextMessage(Frames.heartbeat(behind, clock.millis()));
     }
 
@@ -514,6 +536,9 @@ final class Subscription {
         }
         if (member != null) {
             member.leave();
+        }
+        if (openSubscriptions != null) {
+            openSubscriptions.remove(lag);
         }
         vertx.cancelTimer(heartbeatTimer);
         vertx.cancelTimer(fallbackTimer);

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.IntConsumer;
 
 /**
  * The single thread that applies every write of a store, in submission order, and acknowledges them by
@@ -84,6 +85,8 @@ final class GroupCommitWriter {
     private boolean accepting = true; // guarded by submitLock
     private volatile StorageUnavailableException fence;
 
+    private volatile IntConsumer commitObserver = n -> { };
+
     GroupCommitWriter(Vertx vertx, BatchStorage storage, int maxOpsPerCommit, long maxBytesPerCommit) {
         this.vertx = vertx;
         this.storage = storage;
@@ -109,6 +112,11 @@ final class GroupCommitWriter {
             queue.add(p);
         }
         return p.promise.future();
+    }
+
+    /** Called on the writer thread with the number of operations of every successful commit. */
+    void onCommit(IntConsumer observer) {
+        commitObserver = observer;
     }
 
     /** Stops accepting writes, commits what is queued, closes the storage. Idempotent. */
@@ -190,6 +198,7 @@ final class GroupCommitWriter {
         }
         if (fence == null) {
             commitGroup.onCommit.forEach(Runnable::run);
+            commitObserver.accept(group.size());
         } else {
             for (Pending<?> p : group) {
                 p.error = fence;

@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.IntConsumer;
 
 /**
  * The event store logic every backend shares, over a {@link BatchStorage} plug. Thread-safe.
@@ -176,6 +177,11 @@ public abstract class StoreEngine implements EventStore {
     public Future<Void> close() {
         closed = true;
         return writer.close();
+    }
+
+    @Override
+    public void onCommit(IntConsumer observer) {
+        writer.onCommit(observer);
     }
 
     private <T> Future<T> submit(long bytes, GroupCommitWriter.WriteOp<T> op) {

@@ -31,6 +31,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +40,8 @@ import java.util.function.Supplier;
  * database: the log row's lock orders their appends (see {@link AppendTransaction}).
  */
 public final class PostgresEventStore implements EventStore {
+
+    private volatile IntConsumer commitObserver = n -> { };
 
     private static final String LOG_STATE = "SELECT first_position, next_position, last_arrival FROM eddy_logs WHERE name = $1";
     // State and records in one statement, so both come from the same snapshot. The window sum cuts at the
@@ -147,8 +150,14 @@ public final class PostgresEventStore implements EventStore {
         return call(() -> {
             AppendTransaction.validate(batch);
             AppendTransaction append = new AppendTransaction(log, batch, beforeCommit);
-            return sequencer.submit(log, () -> withConnection(append::run));
+            return sequencer.submit(log, () -> withConnection(append::run))
+                    .onSuccess(appended -> commitObserver.accept(1));
         });
+    }
+
+    @Override
+    public void onCommit(IntConsumer observer) {
+        commitObserver = observer;
     }
 
     @Override

@@ -60,6 +60,22 @@ public final class ShardIterators {
         return ENCODER.encodeToString(buf.array());
     }
 
+    /**
+     * The stream name an iterator claims, without verifying it (for labelling metrics of requests that may
+     * fail), or {@code null} when it cannot be decoded.
+     */
+    public static String streamOf(String iterator) {
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(DECODER.decode(iterator));
+            if (buf.remaining() < 3 || buf.get() != FORMAT) {
+                return null;
+            }
+            return readString(buf);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Verifies and decodes; INVALID_ARGUMENT when forged or malformed, EXPIRED_ITERATOR when too old. */
     public Position open(String iterator) {
         byte[] raw;

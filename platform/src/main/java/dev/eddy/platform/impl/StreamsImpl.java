@@ -7,6 +7,7 @@ import dev.eddy.eventstore.DuplicateEventIdException;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStoreException;
 import dev.eddy.eventstore.ExpectedVersion;
+import dev.eddy.eventstore.LogState;
 import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.ReadResult;
 import dev.eddy.eventstore.StoredRecord;
@@ -15,6 +16,7 @@ import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
 import dev.eddy.platform.ConsumerGroups;
+import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.GetRecordsResult;
@@ -49,6 +51,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -69,6 +72,7 @@ public final class StreamsImpl implements Streams {
     private static final long MAX_GET_BYTES = 10L * 1024 * 1024;
     private static final int ON_DEMAND_SHARDS = 4;
     private static final int DEFAULT_RETENTION_HOURS = 24;
+    private static final long STORED_RECORDS_REFRESH_MILLIS = 5000;
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -80,6 +84,9 @@ public final class StreamsImpl implements Streams {
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AppendListeners appendListeners = new AppendListeners();
     private final ConsumerGroupsImpl groups;
+    private final StreamMetrics metrics;
+    /** Records stored per stream (by name), refreshed every few seconds for the stored-records gauge. */
+    private final ConcurrentMap<String, AtomicLong> storedRecords = new ConcurrentHashMap<>();
 
     /** A stream's current metadata with its derived routing table. Immutable. */
     private record StreamState(StreamMeta meta, RoutingTable routing) {
@@ -92,8 +99,10 @@ public final class StreamsImpl implements Streams {
         }
     }
 
-    private StreamsImpl(Vertx vertx, EventStore store, PlatformOptions options, byte[] iteratorKey) {
+    private StreamsImpl(Vertx vertx, EventStore store, PlatformOptions options, byte[] iteratorKey,
+                        StreamMetrics metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
         this.store = store;
         this.options = options;
         this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
@@ -101,10 +110,50 @@ public final class StreamsImpl implements Streams {
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
-    public static Future<StreamsImpl> start(Vertx vertx, EventStore store, PlatformOptions options) {
+    public static Future<StreamsImpl> start(Vertx vertx, EventStore store, PlatformOptions options,
+                                            StreamMetrics metrics) {
         return loadOrCreateIteratorKey(store)
-                .map(key -> new StreamsImpl(vertx, store, options, key))
-                .compose(impl -> impl.loadStreams().map(impl));
+                .map(key -> new StreamsImpl(vertx, store, options, key, metrics))
+                .compose(impl -> impl.loadStreams().map(impl))
+                .onSuccess(impl -> {
+                    impl.refreshStoredRecords();
+                    vertx.setPeriodic(STORED_RECORDS_REFRESH_MILLIS, id -> impl.refreshStoredRecords());
+                });
+    }
+
+    /** Re-counts the records stored per stream for the gauge (reads log states; never blocks). */
+    private void refreshStoredRecords() {
+        for (StreamState state : streams.values()) {
+            StreamMeta meta = state.meta();
+            if (meta.status() == StreamStatus.DELETING) {
+                continue;
+            }
+            List<Future<LogState>> shards = new ArrayList<>();
+            for (int i = 0; i < meta.shards().size(); i++) {
+                shards.add(store.state(meta.logName(i)));
+            }
+            Future.all(shards).onSuccess(all -> {
+                long total = 0;
+                for (int i = 0; i < all.size(); i++) {
+                    LogState log = all.resultAt(i);
+                    total += Math.max(0, log.nextPosition() - log.firstPosition());
+                }
+                AtomicLong count = storedRecords.get(meta.name());
+                if (count != null) {
+                    count.set(total);
+                }
+            });
+        }
+    }
+
+    private void registerMetrics(StreamMeta meta) {
+        AtomicLong count = storedRecords.computeIfAbsent(meta.name(), n -> new AtomicLong());
+        metrics.streamCreated(meta.name(), count::get);
+    }
+
+    private void unregisterMetrics(String name) {
+        metrics.streamDeleted(name);
+        storedRecords.remove(name);
     }
 
     private static Future<byte[]> loadOrCreateIteratorKey(EventStore store) {
@@ -124,6 +173,9 @@ public final class StreamsImpl implements Streams {
             for (byte[] value : entries.values()) {
                 StreamMeta meta = decode(value);
                 streams.put(meta.name(), new StreamState(meta));
+                if (meta.status() != StreamStatus.DELETING) {
+                    registerMetrics(meta);
+                }
                 if (meta.status() == StreamStatus.CREATING || meta.status() == StreamStatus.UPDATING) {
                     pending.add(persist(meta.withStatus(StreamStatus.ACTIVE)));
                 } else if (meta.status() == StreamStatus.DELETING) {
@@ -178,6 +230,7 @@ public final class StreamsImpl implements Streams {
         return persist(meta)
                 .onFailure(err -> streams.remove(meta.name()))
                 .onSuccess(v -> {
+                    registerMetrics(meta);
                     if (!instant) {
                         vertx.setTimer(options.createStreamDelay().toMillis(),
                                 id -> activate(meta.name(), meta.uid()));
@@ -206,6 +259,7 @@ public final class StreamsImpl implements Streams {
         }
         StreamMeta deleting = meta.withStatus(StreamStatus.DELETING);
         return persist(deleting).compose(v -> {
+            unregisterMetrics(name);
             for (Shard shard : deleting.shards()) {
                 appendListeners.fire(name, shard.shardId());
             }
@@ -313,8 +367,16 @@ public final class StreamsImpl implements Streams {
                 records.add(new NewRecord(e.partitionKey(), e.data(), e.eventId(), e.eventType(), e.metadata()));
             }
             String shardId = ShardIds.of(shardIndex);
+            long bytes = 0;
+            for (NewRecord r : records) {
+                bytes += r.data().length;
+            }
+            long dataBytes = bytes;
+            long started = System.nanoTime();
             appends.add(store.append(meta.logName(shardIndex), AppendBatch.of(records, now))
                     .<Void>map(appended -> {
+                        metrics.storageAppend(System.nanoTime() - started);
+                        metrics.incoming(stream, shardId, members.size(), dataBytes);
                         for (int k = 0; k < members.size(); k++) {
                             results[members.get(k)] = PutResult.success(shardId,
                                     SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
@@ -359,8 +421,17 @@ public final class StreamsImpl implements Streams {
         String shardId = ShardIds.of(shardIndex);
         AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, expected),
                 options.clock().millis());
+        long started = System.nanoTime();
         return store.append(meta.logName(shardIndex), batch)
                 .map(appended -> {
+                    if (!appended.duplicate()) {
+                        metrics.storageAppend(System.nanoTime() - started);
+                        long bytes = 0;
+                        for (NewRecord r : records) {
+                            bytes += r.data().length;
+                        }
+                        metrics.incoming(stream, shardId, records.size(), bytes);
+                    }
                     List<PutResult> results = new ArrayList<>(appended.count());
                     for (int k = 0; k < appended.count(); k++) {
                         results.add(PutResult.success(shardId,
@@ -519,10 +590,10 @@ public final class StreamsImpl implements Streams {
             behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
         }
         if (!shard.isOpen() && caughtUp) {
-            return new GetRecordsResult(records, null, 0, children(meta, shard));
+            return new GetRecordsResult(records, null, 0, children(meta, shard), meta.name(), shard.shardId(), true);
         }
         String next = iterators.issue(meta.name(), meta.uid(), index, read.nextPosition());
-        return new GetRecordsResult(records, next, behind, List.of());
+        return new GetRecordsResult(records, next, behind, List.of(), meta.name(), shard.shardId(), caughtUp);
     }
 
     private static List<ChildShard> children(StreamMeta meta, Shard parent) {

@@ -1,0 +1,351 @@
+package dev.eddy.api.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
+import software.amazon.awssdk.services.kinesis.model.PutRecordRequest;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Subscribe mode: connects the WebSocket subscribers, then puts records one per PutRecord call on an open-loop
+ * schedule and waits until every subscriber has received every acknowledged record (or stops receiving).
+ * Used by one thread; the subscribers run on their own Vert.x event loops, the SDK on its own threads.
+ */
+final class SubscribePhase {
+
+    /** What the subscribe run measured and found. */
+    record Result(long planned, long acknowledged, long putErrors, String firstPutError, double produceSeconds,
+                  Histogram putLatencyMicros, Histogram sendLagMicros, Histogram fromScheduledMicros,
+                  Histogram fromSentMicros, List<SubscriberResult> subscribers, long maxBacklog, double drainSeconds,
+                  double eventLoopCpuPercent, double processCpuPercent, Verification verification) {
+    }
+
+    /** One subscriber's counts. */
+    record SubscriberResult(int index, long events, long distinct, long lost, long duplicated, long reordered,
+                            long corrupted, long errorFrames, String problem) {
+    }
+
+    /** The verdict over all subscribers; {@code ok} only if nothing was lost, duplicated, reordered or corrupted. */
+    record Verification(long expected, long lost, long duplicated, long reordered, long corrupted, long errors,
+                        long putErrors, long receivedUnacknowledged) {
+        boolean ok() {
+            return lost == 0 && duplicated == 0 && reordered == 0 && corrupted == 0 && errors == 0 && putErrors == 0;
+        }
+    }
+
+    /** How long subscribers may go without receiving anything, after the producer stopped, before they count as done. */
+    private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
+    private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
+    /** At most this many PutRecord calls before the subscribers connect, to warm the SDK up; not part of the run. */
+    private static final int PREWARM_RECORDS = 3000;
+
+    private final KinesisAsyncClient client;
+    private final BenchOptions options;
+    private final Schedule schedule;
+    private final List<Subscriber> subscribers = new ArrayList<>();
+    private final AtomicLong sent = new AtomicLong();
+    private final AtomicLong acked = new AtomicLong();
+    private final AtomicLong completed = new AtomicLong();
+    private final AtomicLong putErrors = new AtomicLong();
+    private final AtomicReference<String> firstPutError = new AtomicReference<>();
+    private final BitSet ackedIds;
+    private final ConcurrentHistogram putLatency = new ConcurrentHistogram(MAX_MICROS, 3);
+    private final Histogram sendLag = new Histogram(MAX_MICROS, 3);
+
+    SubscribePhase(KinesisAsyncClient client, BenchOptions options) {
+        this.client = client;
+        this.options = options;
+        long warmup = options.warmup().toMillis() * options.rate() / 1000;
+        long measured = Math.max(1, options.duration().toMillis() * options.rate() / 1000);
+        this.schedule = new Schedule(options.rate(), warmup + measured, warmup);
+        this.ackedIds = new BitSet((int) schedule.total());
+    }
+
+    /** The most records subscribe mode plans for (the per-record arrays are indexed by int). */
+    static final long MAX_RECORDS = 100_000_000L;
+
+    long planned() {
+        return schedule.total();
+    }
+
+    long acknowledged() {
+        return acked.get();
+    }
+
+    /** For the progress line: the fewest records any subscriber has received so far. */
+    long slowestSubscriber() {
+        long min = Long.MAX_VALUE;
+        for (Subscriber s : subscribers) {
+            min = Math.min(min, s.distinct.get());
+        }
+        return subscribers.isEmpty() ? 0 : min;
+    }
+
+    Result run() throws Exception {
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1)
+                .setInternalBlockingPoolSize(1));
+        try {
+            return run(vertx);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private Result run(Vertx vertx) throws Exception {
+        WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
+                .setMaxConnections(options.subscribers() + 1)
+                .setTcpNoDelay(true)
+                .setMaxMessageSize(4 * 1024 * 1024));
+        String host = options.endpoint().getHost();
+        int port = options.endpoint().getPort() > 0 ? options.endpoint().getPort()
+                : "https".equalsIgnoreCase(options.endpoint().getScheme()) ? 443 : 80;
+        prewarm();
+        // LATEST: the warm-up records above are not delivered; after the shards frame nothing appended is missed.
+        String uri = "/v1/streams/" + options.stream() + "/subscribe?from=LATEST";
+        List<Future<Void>> ready = new ArrayList<>();
+        for (int i = 0; i < options.subscribers(); i++) {
+            Subscriber s = new Subscriber(i, schedule, options.shards(), options.keys());
+            subscribers.add(s);
+            ready.add(s.connect(ws, host, port, uri));
+        }
+        Future.all(ready).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+
+        List<Thread> loops = eventLoopThreads();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long loopCpuBefore = cpu(threads, loops);
+        long processCpuBefore = processCpu();
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
+        schedule.begin(start);
+        long maxBacklog = produce();
+        long produced = System.nanoTime();
+        double produceSeconds = (produced - start) / 1e9;
+
+        maxBacklog = Math.max(maxBacklog, awaitAcks());
+        long drained = awaitSubscribers();
+        double drainSeconds = Math.max(0, (drained - produced) / 1e9);
+        double wall = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
+        double loopCpu = (cpu(threads, loops) - loopCpuBefore) / 1e9 / wall * 100;
+        double processCpu = processCpuBefore < 0 ? -1 : (processCpu() - processCpuBefore) / 1e9 / wall * 100;
+
+        List<Future<Void>> closing = new ArrayList<>();
+        for (Subscriber s : subscribers) {
+            closing.add(s.close());
+        }
+        Future.join(closing).toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
+        ws.close().toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
+        return result(produceSeconds, maxBacklog, drainSeconds, loopCpu, processCpu);
+    }
+
+    /**
+     * Warms the SDK's PutRecord path up (class loading, JIT, connections) before the schedule starts, so a cold
+     * client does not fall seconds behind it; these records go before the subscribers connect and are not counted.
+     */
+    private void prewarm() throws Exception {
+        int n = (int) Math.min(PREWARM_RECORDS, Math.max(100, options.rate() * 3L));
+        java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        for (int i = 0; i < n && failure.get() == null; i++) {
+            inFlight.acquire();
+            int k = i;
+            client.putRecord(b -> b.streamName(options.stream()).partitionKey("bench-warmup-" + (k % 16))
+                            .data(SdkBytes.fromUtf8String("{\"warmup\":" + k + "}")))
+                    .whenComplete((r, err) -> {
+                        if (err != null) {
+                            failure.compareAndSet(null, err);
+                        }
+                        inFlight.release();
+                    });
+        }
+        inFlight.acquire(16);
+        if (failure.get() != null) {
+            throw new IllegalStateException("warming up PutRecord failed: " + failure.get(), failure.get());
+        }
+    }
+
+    /** Sends every record at its due time (or at once, when late); returns the largest backlog seen. */
+    private long produce() {
+        long total = schedule.total();
+        int size = options.recordSize();
+        long maxBacklog = 0;
+        long nextSample = System.nanoTime();
+        for (long id = 0; id < total; id++) {
+            long due = schedule.dueNanos(id);
+            long now = System.nanoTime();
+            while (now < due) {
+                LockSupport.parkNanos(due - now);
+                now = System.nanoTime();
+            }
+            if (now >= nextSample) {
+                maxBacklog = Math.max(maxBacklog, backlog());
+                nextSample = now + TimeUnit.MILLISECONDS.toNanos(100);
+            }
+            sendLag.recordValue(Math.min(MAX_MICROS, (now - due) / 1000));
+            send(id, size, now);
+        }
+        return maxBacklog;
+    }
+
+    private void send(long id, int size, long now) {
+        PutRecordRequest request = PutRecordRequest.builder()
+                .streamName(options.stream())
+                .partitionKey(BenchRecord.partitionKey((int) (id % options.keys())))
+                .data(SdkBytes.fromByteArrayUnsafe(Schedule.data(id, size)))
+                .build();
+        schedule.sent(id, now);
+        sent.incrementAndGet();
+        CompletableFuture<?> call;
+        try {
+            call = client.putRecord(request);
+        } catch (RuntimeException e) {
+            failed(e);
+            completed.incrementAndGet();
+            return;
+        }
+        call.whenComplete((response, err) -> {
+            if (err != null) {
+                failed(err);
+            } else {
+                putLatency.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - now) / 1000));
+                synchronized (ackedIds) {
+                    ackedIds.set((int) id);
+                }
+                acked.incrementAndGet();
+            }
+            completed.incrementAndGet();
+        });
+    }
+
+    private void failed(Throwable err) {
+        putErrors.incrementAndGet();
+        Throwable cause = err.getCause() != null && err instanceof java.util.concurrent.CompletionException
+                ? err.getCause() : err;
+        firstPutError.compareAndSet(null, String.valueOf(cause));
+    }
+
+    /** The largest number of sent records some subscriber has not received yet. */
+    private long backlog() {
+        long s = sent.get();
+        long max = 0;
+        for (Subscriber sub : subscribers) {
+            max = Math.max(max, s - sub.distinct.get());
+        }
+        return max;
+    }
+
+    private long awaitAcks() throws InterruptedException {
+        long maxBacklog = 0;
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (completed.get() < sent.get() && System.nanoTime() < deadline) {
+            maxBacklog = Math.max(maxBacklog, backlog());
+            Thread.sleep(10);
+        }
+        return maxBacklog;
+    }
+
+    /** Waits until every subscriber has every acknowledged record, or none made progress for a while. */
+    private long awaitSubscribers() throws InterruptedException {
+        long target = acked.get();
+        long lastProgress = System.nanoTime();
+        long lastSum = -1;
+        while (true) {
+            long sum = 0;
+            boolean all = true;
+            for (Subscriber s : subscribers) {
+                long d = s.distinct.get();
+                sum += d;
+                all &= d >= target && s.closedEarly == null;
+            }
+            long now = System.nanoTime();
+            if (all) {
+                return now;
+            }
+            if (sum != lastSum) {
+                lastSum = sum;
+                lastProgress = now;
+            } else if (now - lastProgress > DRAIN_IDLE_NANOS) {
+                return lastProgress;
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private Result result(double produceSeconds, long maxBacklog, double drainSeconds, double loopCpu,
+                          double processCpu) {
+        Histogram fromScheduled = new Histogram(MAX_MICROS, 3);
+        Histogram fromSent = new Histogram(MAX_MICROS, 3);
+        List<SubscriberResult> results = new ArrayList<>();
+        BitSet ackedCopy;
+        synchronized (ackedIds) {
+            ackedCopy = (BitSet) ackedIds.clone();
+        }
+        long expected = ackedCopy.cardinality();
+        long lost = 0;
+        long duplicated = 0;
+        long reordered = 0;
+        long corrupted = 0;
+        long errors = 0;
+        long unacked = 0;
+        for (Subscriber s : subscribers) {
+            fromScheduled.add(s.fromScheduled);
+            fromSent.add(s.fromSent);
+            long subscriberLost = 0;
+            for (int id = ackedCopy.nextSetBit(0); id >= 0; id = ackedCopy.nextSetBit(id + 1)) {
+                if (!s.received(id)) {
+                    subscriberLost++;
+                }
+            }
+            long distinct = s.distinct.get();
+            unacked = Math.max(unacked, distinct - (expected - subscriberLost));
+            String problem = s.firstProblem != null ? s.firstProblem : s.closedEarly;
+            results.add(new SubscriberResult(s.index, s.events, distinct, subscriberLost, s.duplicated, s.reordered,
+                    s.corrupted, s.errorFrames + (s.closedEarly != null ? 1 : 0), problem));
+            lost += subscriberLost;
+            duplicated += s.duplicated;
+            reordered += s.reordered;
+            corrupted += s.corrupted;
+            errors += s.errorFrames + (s.closedEarly != null ? 1 : 0);
+        }
+        Verification v = new Verification(expected, lost, duplicated, reordered, corrupted, errors, putErrors.get(),
+                unacked);
+        return new Result(schedule.total(), acked.get(), putErrors.get(), firstPutError.get(), produceSeconds,
+                putLatency.copy(), sendLag.copy(), fromScheduled, fromSent, results, maxBacklog, drainSeconds,
+                loopCpu, processCpu, v);
+    }
+
+    /** The event-loop threads the subscribers' sockets run on. */
+    private List<Thread> eventLoopThreads() {
+        return subscribers.stream().map(Subscriber::thread).filter(t -> t != null).distinct().toList();
+    }
+
+    private static long cpu(ThreadMXBean threads, List<Thread> loops) {
+        long sum = 0;
+        for (Thread t : loops) {
+            long c = threads.getThreadCpuTime(t.getId());
+            sum += Math.max(0, c);
+        }
+        return sum;
+    }
+
+    private static long processCpu() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+}

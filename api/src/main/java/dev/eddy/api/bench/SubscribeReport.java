@@ -1,0 +1,140 @@
+package dev.eddy.api.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.HdrHistogram.Histogram;
+
+import java.util.Locale;
+import java.util.LongSummaryStatistics;
+
+import static dev.eddy.api.bench.BenchCommand.ms;
+import static dev.eddy.api.bench.BenchCommand.rate;
+import static dev.eddy.api.bench.BenchCommand.round;
+
+/** Prints the result of subscribe mode as text or as one JSON object. Stateless. */
+final class SubscribeReport {
+
+    private SubscribeReport() {
+    }
+
+    static String json(BenchOptions options, SubscribePhase.Result r) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        ObjectNode produce = root.putObject("produce");
+        produce.put("planned", r.planned());
+        produce.put("acknowledged", r.acknowledged());
+        produce.put("putErrors", r.putErrors());
+        if (r.firstPutError() != null) {
+            produce.put("firstPutError", r.firstPutError());
+        }
+        produce.put("recordsPerSec", round(rate(r.acknowledged(), r.produceSeconds()), 1));
+        produce.put("seconds", round(r.produceSeconds(), 3));
+        latency(produce.putObject("putLatencyMs"), r.putLatencyMicros());
+        latency(produce.putObject("sendLagMs"), r.sendLagMicros());
+        ObjectNode subscribe = root.putObject("subscribe");
+        subscribe.put("subscribers", r.subscribers().size());
+        subscribe.put("measuredEvents", r.fromScheduledMicros().getTotalCount());
+        latency(subscribe.putObject("latencyMs"), r.fromScheduledMicros());
+        latency(subscribe.putObject("latencyFromSendMs"), r.fromSentMicros());
+        subscribe.put("maxBacklog", r.maxBacklog());
+        subscribe.put("drainSeconds", round(r.drainSeconds(), 3));
+        subscribe.put("clientEventLoopCpuPercent", round(r.eventLoopCpuPercent(), 1));
+        subscribe.put("clientProcessCpuPercent", round(r.processCpuPercent(), 1));
+        ArrayNode each = subscribe.putArray("perSubscriber");
+        for (SubscribePhase.SubscriberResult s : r.subscribers()) {
+            ObjectNode o = each.addObject();
+            o.put("subscriber", s.index());
+            o.put("events", s.events());
+            o.put("distinct", s.distinct());
+            o.put("lost", s.lost());
+            o.put("duplicated", s.duplicated());
+            o.put("reordered", s.reordered());
+            o.put("corrupted", s.corrupted());
+            o.put("errors", s.errorFrames());
+            if (s.problem() != null) {
+                o.put("problem", s.problem());
+            }
+        }
+        SubscribePhase.Verification v = r.verification();
+        ObjectNode verify = root.putObject("verify");
+        verify.put("ok", v.ok());
+        verify.put("expected", v.expected());
+        verify.put("lost", v.lost());
+        verify.put("duplicated", v.duplicated());
+        verify.put("reordered", v.reordered());
+        verify.put("corrupted", v.corrupted());
+        verify.put("errors", v.errors());
+        verify.put("putErrors", v.putErrors());
+        verify.put("receivedUnacknowledged", v.receivedUnacknowledged());
+        ObjectNode config = root.putObject("config");
+        config.put("mode", "subscribe");
+        config.put("endpoint", options.endpoint().toString());
+        config.put("stream", options.stream());
+        config.put("subscribers", options.subscribers());
+        config.put("rate", options.rate());
+        config.put("durationSeconds", options.duration().toMillis() / 1000.0);
+        config.put("warmupSeconds", options.warmup().toMillis() / 1000.0);
+        config.put("recordSize", options.recordSize());
+        config.put("shards", options.shards());
+        config.put("keys", options.keys());
+        config.put("eventLoops", options.eventLoops());
+        config.put("http2", options.http2());
+        config.put("latencyFrom", "scheduled send time (open loop)");
+        return root.toString();
+    }
+
+    private static void latency(ObjectNode node, Histogram h) {
+        node.put("p50", round(ms(h, 50), 3));
+        node.put("p90", round(ms(h, 90), 3));
+        node.put("p99", round(ms(h, 99), 3));
+        node.put("p999", round(ms(h, 99.9), 3));
+        node.put("max", round(h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0, 3));
+    }
+
+    private static String latency(Histogram h) {
+        return String.format(Locale.ROOT, "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+                ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9), h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0);
+    }
+
+    static String text(BenchOptions options, SubscribePhase.Result r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "eddy bench --subscribe: stream %s at %s, %d subscribers, %,d records/s "
+                        + "of %,d bytes for %s after a %s warm-up, %d shards, %d keys, %d client event loop(s)%n",
+                options.stream(), options.endpoint(), options.subscribers(), options.rate(), options.recordSize(),
+                seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
+                options.keys(), options.eventLoops()));
+        sb.append(String.format(Locale.ROOT, "produce: %,d of %,d records acknowledged (%,d failed) in %.2f s = "
+                        + "%,.0f records/s, one PutRecord each%n", r.acknowledged(), r.planned(), r.putErrors(),
+                r.produceSeconds(), rate(r.acknowledged(), r.produceSeconds())));
+        sb.append("  PutRecord latency: ").append(latency(r.putLatencyMicros())).append(System.lineSeparator());
+        sb.append("  send behind schedule: ").append(latency(r.sendLagMicros())).append(System.lineSeparator());
+        if (r.firstPutError() != null) {
+            sb.append("  first put error: ").append(r.firstPutError()).append(System.lineSeparator());
+        }
+        sb.append(String.format(Locale.ROOT, "put-to-receive latency from the scheduled send, %,d events after the "
+                + "warm-up:%n  %s%n", r.fromScheduledMicros().getTotalCount(), latency(r.fromScheduledMicros())));
+        sb.append("  from the actual send: ").append(latency(r.fromSentMicros())).append(System.lineSeparator());
+        LongSummaryStatistics received = r.subscribers().stream()
+                .mapToLong(SubscribePhase.SubscriberResult::distinct).summaryStatistics();
+        sb.append(String.format(Locale.ROOT, "subscribers: %,d to %,d records each; largest backlog %,d records; "
+                        + "caught up %.2f s after the producer stopped; client event loops %.0f%% of a core, "
+                        + "bench process %.0f%%%n",
+                received.getMin(), received.getMax(), r.maxBacklog(), r.drainSeconds(), r.eventLoopCpuPercent(),
+                r.processCpuPercent()));
+        SubscribePhase.Verification v = r.verification();
+        sb.append(String.format(Locale.ROOT, "verify: %s: %,d acknowledged records x %d subscribers; lost %d, "
+                        + "duplicated %d, out of shard order %d, corrupted %d, error frames or early closes %d, "
+                        + "put errors %d%n",
+                v.ok() ? "OK" : "FAILED", v.expected(), r.subscribers().size(), v.lost(), v.duplicated(),
+                v.reordered(), v.corrupted(), v.errors(), v.putErrors()));
+        r.subscribers().stream().filter(s -> s.problem() != null).limit(5).forEach(s ->
+                sb.append("  subscriber ").append(s.index()).append(": ").append(s.problem())
+                        .append(System.lineSeparator()));
+        return sb.toString();
+    }
+
+    private static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+    }
+}

@@ -1,0 +1,101 @@
+package dev.eddy.api.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eddy.api.bench.BenchCommand;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code eddy bench --subscribe} end to end against an in-process server: a small run verifies that every
+ * subscriber got every record once, in shard order, and reports latency as JSON. Asserts no timings.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BenchSubscribeTest {
+
+    private EddyFixture eddy;
+
+    @BeforeAll
+    void start() {
+        eddy = EddyFixture.start(Clock.systemUTC());
+    }
+
+    @AfterAll
+    void stop() {
+        eddy.close();
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run bench(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = BenchCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everySubscriberGetsEveryRecordOnceAndLatencyIsReported() throws Exception {
+        Run run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "3",
+                "--rate", "200", "--duration", "2s", "--warmup", "1s", "--shards", "2", "--keys", "5", "--json",
+                "--no-progress");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertEquals(run.out().strip(), json.toString(), "stdout is exactly one JSON object");
+        assertEquals(600, json.at("/produce/planned").asLong());
+        assertEquals(600, json.at("/produce/acknowledged").asLong());
+        assertEquals(0, json.at("/produce/putErrors").asLong());
+        assertTrue(json.at("/verify/ok").asBoolean(), run.out());
+        assertEquals(600, json.at("/verify/expected").asLong());
+        for (String field : List.of("lost", "duplicated", "reordered", "corrupted", "errors",
+                "receivedUnacknowledged")) {
+            assertEquals(0, json.at("/verify/" + field).asLong(), field);
+        }
+        JsonNode each = json.at("/subscribe/perSubscriber");
+        assertEquals(3, each.size());
+        for (JsonNode s : each) {
+            assertEquals(600, s.path("events").asLong(), s.toString());
+            assertEquals(600, s.path("distinct").asLong(), s.toString());
+        }
+        // 400 records after the 1 s warm-up, at each of 3 subscribers.
+        assertEquals(1200, json.at("/subscribe/measuredEvents").asLong());
+        for (String field : List.of("p50", "p90", "p99", "p999", "max")) {
+            assertTrue(json.at("/subscribe/latencyMs/" + field).isNumber(), field);
+            assertTrue(json.at("/subscribe/latencyFromSendMs/" + field).isNumber(), field);
+        }
+    }
+
+    @Test
+    void textReport() {
+        Run run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "2",
+                "--rate", "100", "--duration", "1s", "--warmup", "0s", "--event-loops", "2", "--no-progress");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("verify: OK"), run.out());
+        assertTrue(run.out().contains("put-to-receive latency"), run.out());
+    }
+
+    @Test
+    void badSubscribeArgumentsExitWithTwo() {
+        String endpoint = "http://localhost:1";
+        assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--duration", "soon").exit());
+        assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--subscribers", "0").exit());
+        assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--rate", "1000000", "--duration", "24h").exit());
+        Run help = bench("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().contains("--subscribers"));
+        assertTrue(help.out().contains("SCHEDULED send time"));
+    }
+}

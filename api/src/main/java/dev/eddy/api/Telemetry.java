@@ -2,6 +2,7 @@ package dev.eddy.api;
 
 import dev.eddy.platform.StreamMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,6 +30,10 @@ public final class Telemetry implements AutoCloseable {
     private Telemetry(PrometheusMeterRegistry registry) {
         this.registry = registry;
         if (registry != null) {
+            // Two of ProcessorMetrics' meters break Prometheus naming rules (promtool check metrics reports
+            // process_cpu_time_ns_total's abbreviated unit and system_cpu_count's _count suffix): leave them out.
+            registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")
+                    || id.getName().equals("system.cpu.count")));
             new JvmMemoryMetrics().bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
             new ClassLoaderMetrics().bindTo(registry);

@@ -55,26 +55,12 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
 
     @Override
     public Future<GroupMember> join(String stream, String group, Consumer<GroupAssignment> listener) {
-        StreamMeta meta;
-        try {
-            checkGroupName(group);
-            meta = readable.apply(stream);
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        return group(meta, group).map(g -> g.join(listener));
+        return existing(stream, group).map(g -> g.join(listener));
     }
 
     @Override
     public Future<GroupDescription> describe(String stream, String group) {
-        StreamMeta meta;
-        try {
-            checkGroupName(group);
-            meta = readable.apply(stream);
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        return group(meta, group).compose(g -> {
+        return existing(stream, group).compose(g -> {
             GroupDescription d = g.describe();
             if (d.members().isEmpty() && d.checkpoints().isEmpty()) {
                 return Future.failedFuture(PlatformException.notFound("Consumer group " + group + " of stream "
@@ -114,6 +100,11 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
 
     @Override
     public Future<Void> delete(String stream, String group) {
+        return existing(stream, group).compose(g -> g.forget().onSuccess(v -> groups.remove(g.uid + "\n" + g.name)));
+    }
+
+    /** The group of a readable stream, loaded on first use; fails for a bad name or an unknown stream. */
+    private Future<Group> existing(String stream, String group) {
         StreamMeta meta;
         try {
             checkGroupName(group);
@@ -121,7 +112,7 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
         } catch (PlatformException e) {
             return Future.failedFuture(e);
         }
-        return group(meta, group).compose(g -> g.forget()).onSuccess(v -> groups.remove(key(meta, group)));
+        return group(meta, group);
     }
 
     /** Drops every group of a stream incarnation that is being removed (checkpoints and memory). */

@@ -3,18 +3,13 @@ package dev.eddy.api.e2e;
 import dev.eddy.api.TestBackends;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,7 +22,6 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Back-pressure at acceptance scale: while a subscriber that never reads stays connected, a producer writes
@@ -35,26 +29,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * grows by what the stalled socket may queue, not by what it missed. Runs on every backend.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BackPressureScaleTest {
+class BackPressureScaleTest extends AbstractSdkTest {
 
     private static final int RECORD_BYTES = 50 * 1024;
     private static final int RECORDS = 4000; // 200 MB (195 MiB)
     private static final int BATCH = 80; // 4 MB per PutRecords call, under Kinesis's 5 MiB
     private static final long MIB = 1024 * 1024;
-    private EddyFixture eddy;
-    private KinesisClient client;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
 
     /** Heap after a full collection plus Netty's direct memory (where unsent socket writes wait). */
     private static long serverMemory() {
@@ -68,11 +48,7 @@ class BackPressureScaleTest {
     @Test
     void aStalledSubscriberHoldsBackNeither200MbOfWritesNorAnotherSubscriber() throws Exception {
         String stream = "backpressure-scale";
-        client.createStream(b -> b.streamName(stream).shardCount(4));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(stream));
-        }
+        Shards.createStream(client, stream, 4);
         String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON";
         try (WsSubscriber stalled = WsSubscriber.jdk(eddy.port(), uri, true);
              WsSubscriber reader = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false)) {
@@ -99,7 +75,7 @@ class BackPressureScaleTest {
                 }
             }
 
-            List<JsonObject> events = awaitEvents(reader, RECORDS, Duration.ofSeconds(180));
+            List<JsonObject> events = reader.pollEvents(RECORDS, Duration.ofSeconds(180));
             Map<String, BigInteger> last = new HashMap<>();
             Set<String> distinct = new HashSet<>();
             for (JsonObject e : events) {
@@ -123,23 +99,5 @@ class BackPressureScaleTest {
             assertTrue(stalled.events().size() < RECORDS / 10, "the stalled client read (almost) nothing");
             assertNull(stalled.closed.getNow(null), "the stalled subscriber is still connected");
         }
-    }
-
-    private static List<JsonObject> awaitEvents(WsSubscriber s, int n, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int count = 0;
-        while (System.nanoTime() < deadline) {
-            count = s.events().size();
-            if (count >= n) {
-                Thread.sleep(300);
-                return s.events();
-            }
-            if (s.closed.isDone()) {
-                fail("socket closed after " + count + " events: " + s.closed.getNow(null));
-            }
-            Thread.sleep(200);
-        }
-        fail("expected " + n + " events, got " + count + " within " + timeout);
-        return List.of();
     }
 }

@@ -3,18 +3,13 @@ package dev.eddy.api.e2e;
 import dev.eddy.api.TestBackends;
 import io.netty.util.internal.PlatformDependent;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.lang.management.ManagementFactory;
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,25 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * on, and the server does not buffer what the stalled socket cannot take.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BackPressureTest {
+class BackPressureTest extends AbstractSdkTest {
 
     private static final int RECORD_BYTES = 10 * 1024;
     private static final int RECORDS = 4800;
     private static final long MIB = 1024 * 1024;
-    private EddyFixture eddy;
-    private KinesisClient client;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
 
     /** Heap after a full collection plus Netty's direct memory (where unsent socket writes wait). */
     private static long serverMemory() {
@@ -63,11 +44,7 @@ class BackPressureTest {
     @Test
     void aStalledSubscriberSlowsNeitherTheProducerNorAnotherSubscriber() {
         String stream = "backpressure";
-        client.createStream(b -> b.streamName(stream).shardCount(2));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(stream));
-        }
+        Shards.createStream(client, stream, 2);
         String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON";
         try (WsSubscriber stalled = WsSubscriber.jdk(eddy.port(), uri, true);
              WsSubscriber reader = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false)) {

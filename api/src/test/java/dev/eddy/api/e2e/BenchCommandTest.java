@@ -2,51 +2,22 @@ package dev.eddy.api.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eddy.api.bench.BenchCommand;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.List;
 
+import static dev.eddy.api.e2e.BenchRun.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code eddy bench} end to end against an in-process server: a small run verifies and reports JSON. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BenchCommandTest {
-
-    private EddyFixture eddy;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-    }
-
-    @AfterAll
-    void stop() {
-        eddy.close();
-    }
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = BenchCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+class BenchCommandTest extends AbstractEddyTest {
 
     @Test
     void smallRunVerifiesAndPrintsOneJsonObject() throws Exception {
-        Run run = bench("--endpoint", eddy.endpoint().toString(), "--records", "5000", "--record-size", "256",
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--records", "5000", "--record-size", "256",
                 "--batch", "200", "--json", "--no-progress");
         assertEquals(0, run.exit(), run.err());
         JsonNode json = new ObjectMapper().readTree(run.out());
@@ -66,7 +37,7 @@ class BenchCommandTest {
 
     @Test
     void textReportOverHttp2() {
-        Run run = bench("--endpoint", eddy.endpoint().toString(), "--records", "2000", "--record-size", "100",
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--records", "2000", "--record-size", "100",
                 "--shards", "2", "--keys", "7", "--batch", "50", "--concurrency", "3", "--http2");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("verify: OK"), run.out());
@@ -79,7 +50,7 @@ class BenchCommandTest {
         assertEquals(2, bench("--endpoint", "http://localhost:1", "--batch", "501").exit());
         assertEquals(2, bench("--endpoint", "http://localhost:1", "--records", "many").exit());
         assertEquals(2, bench("--endpoint", "http://localhost:1", "--frobnicate").exit());
-        Run help = bench("--help");
+        BenchRun help = bench("--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--endpoint"));
     }

@@ -2,18 +2,12 @@ package dev.eddy.api.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eddy.api.bench.BenchCommand;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.List;
 
+import static dev.eddy.api.e2e.BenchRun.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,34 +16,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * subscriber got every record once, in shard order, and reports latency as JSON. Asserts no timings.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BenchSubscribeTest {
-
-    private EddyFixture eddy;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-    }
-
-    @AfterAll
-    void stop() {
-        eddy.close();
-    }
-
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run bench(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = BenchCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
+class BenchSubscribeTest extends AbstractEddyTest {
 
     @Test
     void everySubscriberGetsEveryRecordOnceAndLatencyIsReported() throws Exception {
-        Run run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "3",
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "3",
                 "--rate", "200", "--duration", "2s", "--warmup", "1s", "--shards", "2", "--keys", "5", "--json",
                 "--no-progress");
         assertEquals(0, run.exit(), run.out() + run.err());
@@ -80,7 +51,7 @@ class BenchSubscribeTest {
 
     @Test
     void textReport() {
-        Run run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "2",
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "2",
                 "--rate", "100", "--duration", "1s", "--warmup", "0s", "--event-loops", "2", "--no-progress");
         assertEquals(0, run.exit(), run.out() + run.err());
         assertTrue(run.out().contains("verify: OK"), run.out());
@@ -93,7 +64,7 @@ class BenchSubscribeTest {
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--duration", "soon").exit());
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--subscribers", "0").exit());
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--rate", "1000000", "--duration", "24h").exit());
-        Run help = bench("--help");
+        BenchRun help = bench("--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().contains("--subscribers"));
         assertTrue(help.out().contains("SCHEDULED send time"));

@@ -1,19 +1,14 @@
 package dev.eddy.api.e2e;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.math.BigInteger;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * shard's sequence numbers strictly increasing, nothing lost, nothing duplicated.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ConcurrentWritersTest {
+class ConcurrentWritersTest extends AbstractSdkTest {
 
     private static final String STREAM = "concurrent";
     private static final int WRITERS = 8;
@@ -43,28 +38,10 @@ class ConcurrentWritersTest {
     private static final int CALLS_PER_WRITER = 25;
     private static final int ENTRIES_PER_CALL = 128; // a multiple of the 8 keys a writer owns
 
-    private EddyFixture eddy;
-    private KinesisClient client;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
 
     @Test
     void eightWritersKeepOrderAndLoseNothing() throws Exception {
-        client.createStream(b -> b.streamName(STREAM).shardCount(4));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(STREAM));
-        }
+        Shards.createStream(client, STREAM, 4);
         List<Shard> shards = client.listShards(b -> b.streamName(STREAM)).shards();
         assertEquals(4, shards.size());
 

@@ -2,19 +2,14 @@ package dev.eddy.api.e2e;
 
 import dev.eddy.api.TestBackends;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResultEntry;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,34 +33,12 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * after a server restart; the REST view of groups. Records are written with the AWS SDK v2.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GroupSubscribeTest {
+class GroupSubscribeTest extends AbstractSdkTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private EddyFixture eddy;
-    private KinesisClient client;
 
     /** What a put record is: its number (the data {@code {"n": i}}), shard and sequence number. */
     private record Put(int n, String shardId, String sequenceNumber) {
-    }
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
-
-    private void createStream(String name, int shards) {
-        client.createStream(b -> b.streamName(name).shardCount(shards));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(name));
-        }
     }
 
     private List<Put> put(String stream, int from, int to) {
@@ -161,7 +134,7 @@ class GroupSubscribeTest {
     @Test
     void membersSplitTheShardsAndTheSurvivorResumesAKilledMembersShardsAfterItsLastCheckpoint() throws Exception {
         String stream = "groups-kill";
-        createStream(stream, 4);
+        Shards.createStream(client, stream, 4);
         String uri = uri(stream, "group=billing&from=TRIM_HORIZON");
         try (WsSubscriber a = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false)) {
             assertEquals(4, shardsOf(a.awaitFrame(shardsFrame(f -> f.getInteger("members") == 1), WAIT)).size());
@@ -260,7 +233,7 @@ class GroupSubscribeTest {
     @Test
     void aMemberThatAnswersNoPingIsDroppedAndItsShardsMove() throws Exception {
         String stream = "groups-silent";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         String uri = uri(stream, "group=audit&from=TRIM_HORIZON&sessionTimeoutMs=1000");
         try (WsSubscriber live = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false)) {
             live.awaitFrame(shardsFrame(f -> f.getInteger("members") == 1), WAIT);
@@ -284,7 +257,7 @@ class GroupSubscribeTest {
     @Test
     void checkpointErrorsAndTheRestViewOfGroups() throws Exception {
         String stream = "groups-rest";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         RestClient rest = new RestClient(eddy.endpoint());
         List<Put> puts = put(stream, 0, 20);
         String uri = uri(stream, "group=ops&from=TRIM_HORIZON");
@@ -343,7 +316,7 @@ class GroupSubscribeTest {
     void aServerRestartResumesFromTheStoredCheckpoints() throws Exception {
         assumeFalse(TestBackends.storage().equals("memory"), "the memory backend keeps nothing across a restart");
         String stream = "groups-restart";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         List<Put> before = put(stream, 0, 200);
         String uri = uri(stream, "group=reports&from=TRIM_HORIZON");
         Map<String, String> checkpoints = new LinkedHashMap<>();

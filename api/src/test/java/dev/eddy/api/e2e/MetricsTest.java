@@ -1,23 +1,18 @@
 package dev.eddy.api.e2e;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,25 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * WebSocket subscriber saw, per stream, and a workload with 10,000 distinct partition keys adds no series.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class MetricsTest {
+class MetricsTest extends AbstractSdkTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})? (\\S+)$");
-    private EddyFixture eddy;
-    private KinesisClient client;
     private final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
 
     /** The exposition's samples, {@code name{labels}} (labels as written, sorted by the registry) to value. */
     private Map<String, Double> scrape() throws Exception {
@@ -79,14 +60,6 @@ class MetricsTest {
         return v == null ? 0 : v;
     }
 
-    private void createStream(String name, int shards) {
-        client.createStream(b -> b.streamName(name).shardCount(shards));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(name));
-        }
-    }
-
     private int putRecords(String stream, int from, int to, int dataBytes) {
         int acknowledged = 0;
         for (int start = from; start < to; start += 500) {
@@ -105,8 +78,8 @@ class MetricsTest {
     void countersEqualWhatTheClientsSawPerStream() throws Exception {
         String stream = "metrics-counted";
         String other = "metrics-other";
-        createStream(stream, 2);
-        createStream(other, 1);
+        Shards.createStream(client, stream, 2);
+        Shards.createStream(client, other, 1);
         Map<String, Double> before = scrape();
 
         int acknowledged = putRecords(stream, 0, 730, 100);
@@ -208,7 +181,7 @@ class MetricsTest {
     @Test
     void tenThousandPartitionKeysAddNoSeries() throws Exception {
         String stream = "metrics-keys";
-        createStream(stream, 4);
+        Shards.createStream(client, stream, 4);
         putRecords(stream, 0, 500, 10);
         Map<String, Double> warm = scrape();
         assertEquals(10_000, putRecords(stream, 0, 10_000, 10));

@@ -5,6 +5,7 @@ import software.amazon.awssdk.services.kinesis.model.GetRecordsResponse;
 import software.amazon.awssdk.services.kinesis.model.Record;
 import software.amazon.awssdk.services.kinesis.model.Shard;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
+import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -13,12 +14,21 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Test helpers over the wire: routing arithmetic and reading shards to the end. Stateless. */
+/** Test helpers over the wire: creating streams, routing arithmetic and reading shards to the end. Stateless. */
 final class Shards {
 
     static final BigInteger MAX_HASH_KEY = BigInteger.TWO.pow(128).subtract(BigInteger.ONE);
 
     private Shards() {
+    }
+
+    /** Creates a stream of {@code shards} shards and waits (with the fast waiter) until it exists. */
+    static void createStream(KinesisClient client, String name, int shards) {
+        client.createStream(b -> b.streamName(name).shardCount(shards));
+        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
+                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
+            waiter.waitUntilStreamExists(b -> b.streamName(name));
+        }
     }
 
     /** MD5 of the UTF-8 partition key as an unsigned 128-bit integer, as Kinesis routes. */

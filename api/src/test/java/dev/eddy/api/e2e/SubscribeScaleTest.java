@@ -2,18 +2,13 @@ package dev.eddy.api.e2e;
 
 import dev.eddy.api.TestBackends;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.math.BigInteger;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -25,7 +20,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Acceptance scale: two subscribers (the Vert.x client and {@code java.net.http.WebSocket}) start at
@@ -33,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * event exactly once, in order per shard and per key. Runs on every backend (well under a minute each).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SubscribeScaleTest {
+class SubscribeScaleTest extends AbstractSdkTest {
 
     private static final int EXISTING = 100_000;
     /** 30 batches of 100, one every 100 ms: ~1,000 events/s for ~3 s while the subscribers catch up. */
@@ -41,20 +35,6 @@ class SubscribeScaleTest {
     private static final int LIVE_BATCH = 100;
     private static final int KEYS = 1000;
     private static final Duration WAIT = Duration.ofSeconds(180);
-    private EddyFixture eddy;
-    private KinesisClient client;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
 
     /** Puts events {@code from..to-1} in one PutRecords call: key {@code agg-(i % KEYS)}, data {@code {"n": i}}. */
     private void put(String stream, int from, int to) {
@@ -70,11 +50,7 @@ class SubscribeScaleTest {
     @Test
     void twoClientsCatchUpOver100kEventsWhileLiveAppendsArriveExactlyOnceInOrder() throws Exception {
         String stream = "scale-catchup";
-        client.createStream(b -> b.streamName(stream).shardCount(4));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(stream));
-        }
+        Shards.createStream(client, stream, 4);
         for (int i = 0; i < EXISTING; i += 500) {
             put(stream, i, i + 500);
         }
@@ -98,34 +74,12 @@ class SubscribeScaleTest {
             producer.join(WAIT.toMillis());
             assertNull(producerFailure.get(), "the producer failed");
             for (WsSubscriber s : List.of(vertx, jdk)) {
-                List<JsonObject> events = awaitEvents(s, total);
+                List<JsonObject> events = s.pollEvents(total, WAIT);
                 assertExactlyOnceInOrder(events, total);
             }
             System.out.printf("[%s] two subscribers received %,d events each (%,d stored + %,d live)%n",
                     TestBackends.storage(), total, EXISTING, total - EXISTING);
         }
-    }
-
-    /**
-     * Polls (the subscriber's own wait re-counts every frame on each arrival, too slow for 100k) until
-     * {@code n} events arrived and then a little longer, so an extra event would be seen.
-     */
-    private static List<JsonObject> awaitEvents(WsSubscriber s, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        int count = 0;
-        while (System.nanoTime() < deadline) {
-            count = s.events().size();
-            if (count >= n) {
-                Thread.sleep(300);
-                return s.events();
-            }
-            if (s.closed.isDone()) {
-                fail("socket closed after " + count + " events: " + s.closed.getNow(null));
-            }
-            Thread.sleep(200);
-        }
-        fail("expected " + n + " events, got " + count + " within " + WAIT);
-        return List.of();
     }
 
     private static void assertExactlyOnceInOrder(List<JsonObject> events, int total) {

@@ -1,22 +1,17 @@
 package dev.eddy.api.e2e;
 
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import software.amazon.awssdk.core.SdkBytes;
-import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsRequestEntry;
 import software.amazon.awssdk.services.kinesis.model.PutRecordsResponse;
-import software.amazon.awssdk.services.kinesis.waiters.KinesisWaiter;
 
 import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,31 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * are written with the AWS SDK v2.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SubscribeTest {
+class SubscribeTest extends AbstractSdkTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private EddyFixture eddy;
-    private KinesisClient client;
-
-    @BeforeAll
-    void start() {
-        eddy = EddyFixture.start(Clock.systemUTC());
-        client = SdkClients.syncCbor(eddy.endpoint());
-    }
-
-    @AfterAll
-    void stop() {
-        client.close();
-        eddy.close();
-    }
-
-    private void createStream(String name, int shards) {
-        client.createStream(b -> b.streamName(name).shardCount(shards));
-        try (KinesisWaiter waiter = KinesisWaiter.builder().client(client)
-                .overrideConfiguration(SdkClients.FAST_WAITER).build()) {
-            waiter.waitUntilStreamExists(b -> b.streamName(name));
-        }
-    }
 
     /** Puts records {@code from..to-1}, data {@code {"n": i}}, keys from {@code keyOf}. */
     private void put(String stream, int from, int to, IntFunction<String> keyOf) {
@@ -94,7 +67,7 @@ class SubscribeTest {
     @Test
     void catchUpThenLiveWithoutGapOrDuplicateOnBothClients() throws Exception {
         String stream = "catchup";
-        createStream(stream, 4);
+        Shards.createStream(client, stream, 4);
         int existing = 5000;
         int live = 600;
         put(stream, 0, existing, i -> "agg-" + (i % 97));
@@ -133,7 +106,7 @@ class SubscribeTest {
     @Test
     void fromTimestampStartsAtTheFirstRecordAtOrAfterIt() throws Exception {
         String stream = "timestamps";
-        createStream(stream, 1);
+        Shards.createStream(client, stream, 1);
         put(stream, 0, 10, i -> "k");
         Thread.sleep(20);
         put(stream, 10, 20, i -> "k");
@@ -158,7 +131,7 @@ class SubscribeTest {
     @Test
     void fromSequenceNumberStartsThereInItsShard() {
         String stream = "bysequence";
-        createStream(stream, 1);
+        Shards.createStream(client, stream, 1);
         put(stream, 0, 10, i -> "k");
         List<JsonObject> all;
         try (WsSubscriber s = WsSubscriber.jdk(eddy.port(), "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON",
@@ -175,7 +148,7 @@ class SubscribeTest {
     @Test
     void latestSeesOnlyNewRecords() throws Exception {
         String stream = "latest";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         put(stream, 0, 50, i -> "k" + i);
         try (WsSubscriber s = WsSubscriber.vertx(eddy.vertx(), eddy.port(), "/v1/streams/" + stream + "/subscribe",
                 false)) {
@@ -193,7 +166,7 @@ class SubscribeTest {
     @Test
     void keyAndKeyPrefixFiltersDeliverOnlyMatchingAggregates() throws Exception {
         String stream = "filters";
-        createStream(stream, 3);
+        Shards.createStream(client, stream, 3);
         put(stream, 0, 300, i -> switch (i % 3) {
             case 0 -> "order-1";
             case 1 -> "order-2";
@@ -219,7 +192,7 @@ class SubscribeTest {
     @Test
     void heartbeatsCarryMillisBehindLatestPerShard() {
         String stream = "heartbeats";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         try (WsSubscriber s = WsSubscriber.jdk(eddy.port(), "/v1/streams/" + stream + "/subscribe", false)) {
             JsonObject heartbeat = s.awaitFrame("heartbeat", Duration.ofSeconds(5));
             JsonObject behind = heartbeat.getJsonObject("millisBehindLatest");
@@ -232,7 +205,7 @@ class SubscribeTest {
     void creditModeSendsExactlyTheRequestedNumberOfEvents() throws Exception {
         for (boolean jdk : List.of(true, false)) {
             String stream = "credit-" + (jdk ? "jdk" : "vertx");
-            createStream(stream, 3);
+            Shards.createStream(client, stream, 3);
             put(stream, 0, 100, i -> "k" + i);
             String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON&credit=0";
             try (WsSubscriber s = jdk ? WsSubscriber.jdk(eddy.port(), uri, false)
@@ -260,7 +233,7 @@ class SubscribeTest {
     @Test
     void aClientSwitchesToCreditModeMidStream() throws Exception {
         String stream = "creditswitch";
-        createStream(stream, 1);
+        Shards.createStream(client, stream, 1);
         try (WsSubscriber s = WsSubscriber.jdk(eddy.port(), "/v1/streams/" + stream + "/subscribe", false)) {
             s.awaitFrame("shards", WAIT);
             put(stream, 0, 5, i -> "k");
@@ -279,7 +252,7 @@ class SubscribeTest {
     @Test
     void badRequestsCloseWithTheDocumentedCodes() throws Exception {
         String stream = "badinput";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         record Case(String uri, int code, String reasonPart) {
         }
         List<Case> cases = List.of(
@@ -314,7 +287,7 @@ class SubscribeTest {
     @Test
     void clientMessagesThatAreNotUnderstoodGetAnErrorFrame() {
         String stream = "messages";
-        createStream(stream, 1);
+        Shards.createStream(client, stream, 1);
         try (WsSubscriber s = WsSubscriber.vertx(eddy.vertx(), eddy.port(), "/v1/streams/" + stream + "/subscribe",
                 false)) {
             s.awaitFrame("shards", WAIT);
@@ -338,7 +311,7 @@ class SubscribeTest {
     @Test
     void deletingTheStreamSendsAnErrorFrameAndCloses4410() {
         String stream = "deleted";
-        createStream(stream, 2);
+        Shards.createStream(client, stream, 2);
         try (WsSubscriber s = WsSubscriber.jdk(eddy.port(), "/v1/streams/" + stream + "/subscribe", false)) {
             s.awaitFrame("shards", WAIT);
             client.deleteStream(b -> b.streamName(stream));
@@ -351,7 +324,7 @@ class SubscribeTest {
     @Test
     void nonJsonDataComesAsBase64() {
         String stream = "binary";
-        createStream(stream, 1);
+        Shards.createStream(client, stream, 1);
         client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromByteArray(new byte[] {0, 1, (byte) 0xff})));
         client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String("{\"a\": 1} trailing")));
         client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String("\"text\"")));

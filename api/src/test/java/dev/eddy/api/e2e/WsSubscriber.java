@@ -78,6 +78,29 @@ abstract class WsSubscriber implements AutoCloseable {
         return events();
     }
 
+    /**
+     * Polls (unlike {@link #awaitEvents}, which re-counts every frame on each arrival, too slow for big runs)
+     * until {@code n} event frames arrived and then a little longer, so an extra event would be seen; fails
+     * if the socket closes first or after {@code timeout}.
+     */
+    List<JsonObject> pollEvents(int n, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int count = 0;
+        while (System.nanoTime() < deadline) {
+            count = events().size();
+            if (count >= n) {
+                Thread.sleep(300);
+                return events();
+            }
+            if (closed.isDone()) {
+                fail("socket closed after " + count + " events: " + closed.getNow(null));
+            }
+            Thread.sleep(200);
+        }
+        fail("expected " + n + " events, got " + count + " within " + timeout);
+        return List.of();
+    }
+
     /** Waits for the first frame of the kind. */
     JsonObject awaitFrame(String kind, Duration timeout) {
         awaitFrames(f -> kind.equals(f.getString("frame")), 1, timeout);

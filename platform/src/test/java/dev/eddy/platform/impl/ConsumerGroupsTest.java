@@ -9,13 +9,11 @@ import dev.eddy.platform.GroupAssignment;
 import dev.eddy.platform.GroupDescription;
 import dev.eddy.platform.GroupMember;
 import dev.eddy.platform.Platform;
-import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.PutEntry;
 import dev.eddy.platform.PutResult;
 import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.Streams;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -30,12 +28,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
+import static dev.eddy.platform.impl.PlatformFutures.await;
+import static dev.eddy.platform.impl.PlatformFutures.failure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConsumerGroupsTest {
@@ -62,22 +58,6 @@ class ConsumerGroupsTest {
     void tearDown() throws Exception {
         await(store.close());
         await(vertx.close());
-    }
-
-    private static <T> T await(Future<T> future) throws Exception {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
-    private static PlatformException failure(Future<?> future) {
-        Exception e = assertThrows(Exception.class, () -> await(future));
-        return assertInstanceOf(PlatformException.class, e);
     }
 
     /** Records every assignment a member is given. */

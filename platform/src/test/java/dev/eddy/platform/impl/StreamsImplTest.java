@@ -10,7 +10,6 @@ import dev.eddy.platform.GetRecordsResult;
 import dev.eddy.platform.HistoryEvent;
 import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.Platform;
-import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.PutEntry;
 import dev.eddy.platform.PutResult;
@@ -21,7 +20,6 @@ import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.Streams;
 import dev.eddy.platform.VersionConflictException;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,9 +33,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static dev.eddy.platform.impl.PlatformFutures.await;
+import static dev.eddy.platform.impl.PlatformFutures.failure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -63,17 +62,6 @@ class StreamsImplTest {
         await(vertx.close());
     }
 
-    private static <T> T await(Future<T> future) throws Exception {
-        try {
-            return future.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof Exception cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
-
     private Streams start(EventStore store, PlatformOptions options) throws Exception {
         stores.add(store);
         return await(Platform.start(vertx, store, options));
@@ -81,11 +69,6 @@ class StreamsImplTest {
 
     private Streams memory() throws Exception {
         return start(EventStores.memory(vertx), PlatformOptions.defaults());
-    }
-
-    private static PlatformException failure(Future<?> future) {
-        Exception e = assertThrows(Exception.class, () -> await(future));
-        return assertInstanceOf(PlatformException.class, e);
     }
 
     private static byte[] bytes(String s) {

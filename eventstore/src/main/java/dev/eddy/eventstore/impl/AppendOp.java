@@ -26,8 +26,10 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
     private final String log;
     private final AppendBatch batch;
     private final Function<String, LogIndex> logForWrite;
+    private final RecentBatches recent;
 
-    AppendOp(String log, AppendBatch batch, Function<String, LogIndex> logForWrite) {
+    AppendOp(String log, AppendBatch batch, Function<String, LogIndex> logForWrite, RecentBatches recent) {
+        this.recent = recent;
         this.log = log;
         this.batch = batch;
         this.logForWrite = logForWrite;
@@ -69,7 +71,11 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
         BatchCodec.Encoded encoded = BatchCodec.encode(first, arrival, records, versions);
         index.slot.putBatchBlocking(first, encoded.batch(), encoded.keySection());
         index.apply(first, arrival, keys, versions, ids);
-        group.afterCommit(index::publish);
+        byte[] batch = encoded.batch();
+        group.afterCommit(() -> {
+            recent.add(index, first, batch);
+            index.publish();
+        });
         return new AppendResult(positions, versions, arrival, false);
     }
 

@@ -15,6 +15,14 @@ public interface BatchStorage {
     /** A short backend name, e.g. {@code mapdb}. */
     String name();
 
+    /**
+     * Whether {@link LogSlot#batchBlocking} only reads memory (never blocks), so reads may run on an event
+     * loop.
+     */
+    default boolean readsFromMemory() {
+        return false;
+    }
+
     /** The stored form of one log. */
     interface LogSlot {
 

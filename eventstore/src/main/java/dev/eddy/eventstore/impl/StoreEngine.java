@@ -22,6 +22,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * The event store logic every backend shares, over a {@link BatchStorage} plug. Thread-safe.
@@ -32,11 +33,17 @@ import java.util.function.IntConsumer;
  */
 public abstract class StoreEngine implements EventStore {
 
+    /** Reads of at most this many batches that are all in memory run on the caller's thread. */
+    private static final int INLINE_READ_BATCHES = 4;
+    private static final long RECENT_BATCH_BYTES = 8L * 1024 * 1024;
+
     private final Vertx vertx;
     private final BatchStorage storage;
     private final ConcurrentHashMap<String, LogIndex> logs = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<MetadataKey, byte[]> metadata = new ConcurrentSkipListMap<>();
     private final GroupCommitWriter writer;
+    /** Recently committed batches in memory, so reads at the head of a log need no storage access. */
+    private final RecentBatches recent = new RecentBatches(RECENT_BATCH_BYTES);
     private volatile boolean closed;
 
     /**
@@ -115,7 +122,7 @@ public abstract class StoreEngine implements EventStore {
         for (var r : batch.records()) {
             bytes += r.data().length + r.partitionKey().length() + 64;
         }
-        return submit(bytes, new AppendOp(log, batch, this::logForWriteBlocking));
+        return submit(bytes, new AppendOp(log, batch, this::logForWriteBlocking, recent));
     }
 
     @Override
@@ -256,27 +263,46 @@ public abstract class StoreEngine implements EventStore {
         if (maxRecords < 1) {
             return Future.failedFuture(new IllegalArgumentException("maxRecords must be >= 1, got " + maxRecords));
         }
-        return onWorker(() -> readBlocking(log, fromPosition, maxRecords, maxBytes));
-    }
-
-    private ReadResult readBlocking(String log, long fromPosition, int maxRecords, long maxBytes) {
         LogIndex index = logs.get(log);
         if (index == null) {
-            return new ReadResult(List.of(), Math.max(0, fromPosition), LogState.EMPTY);
+            return fromMemory(() -> new ReadResult(List.of(), Math.max(0, fromPosition), LogState.EMPTY));
         }
         LogIndex.ReadPlan plan = index.readPlan(fromPosition, maxRecords);
-        List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 1024));
+        if (plan.batchFirsts().length <= INLINE_READ_BATCHES) {
+            // A read at the head of the log (the common case for live readers): when every batch it needs
+            // is in memory, answer on the caller's thread instead of hopping to a worker and back.
+            byte[][] blobs = new byte[plan.batchFirsts().length][];
+            boolean inMemory = true;
+            for (int i = 0; i < blobs.length && inMemory; i++) {
+                blobs[i] = storage.readsFromMemory() ? index.slot.batchBlocking(plan.batchFirsts()[i])
+                        : recent.get(index, plan.batchFirsts()[i]);
+                inMemory = blobs[i] != null || storage.readsFromMemory();
+            }
+            if (inMemory) {
+                return fromMemory(() -> readPlanned(plan, maxRecords, maxBytes, i -> blobs[i]));
+            }
+        }
+        return onWorker(() -> readPlanned(plan, maxRecords, maxBytes, i -> {
+            byte[] blob = recent.get(index, plan.batchFirsts()[i]);
+            return blob != null ? blob : index.slot.batchBlocking(plan.batchFirsts()[i]);
+        }));
+    }
+
+    /** Decodes the planned batches ({@code blob(i)}: the i-th, or {@code null} if trimmed since the plan). */
+    private static ReadResult readPlanned(LogIndex.ReadPlan plan, int maxRecords, long maxBytes,
+                                          IntFunction<byte[]> blob) {
+        List<StoredRecord> out = new ArrayList<>(Math.min(maxRecords, 64));
         long[] bytes = {0};
         boolean[] full = {false};
-        for (long first : plan.batchFirsts()) {
+        for (int i = 0; i < plan.batchFirsts().length; i++) {
             if (full[0]) {
                 break;
             }
-            byte[] blob = index.slot.batchBlocking(first);
-            if (blob == null) {
+            byte[] batch = blob.apply(i);
+            if (batch == null) {
                 continue; // trimmed or deleted since the plan was made
             }
-            BatchCodec.decode(blob, p -> p >= plan.begin() && p < plan.committedNext(), record -> {
+            BatchCodec.decode(batch, p -> p >= plan.begin() && p < plan.committedNext(), record -> {
                 if (out.size() >= maxRecords || (!out.isEmpty() && bytes[0] + record.size() > maxBytes)) {
                     full[0] = true; // stop here: skipping this record to take a later one would leave a gap
                     return false;

@@ -39,6 +39,11 @@ final class MemoryBatchStorage implements BatchStorage {
     }
 
     @Override
+    public boolean readsFromMemory() {
+        return true;
+    }
+
+    @Override
     public String name() {
         return "memory";
     }

@@ -244,6 +244,16 @@ final class MapDbBatchStorage implements BatchStorage {
         return ids;
     }
 
+    /** One metadata entry, or {@code null}. */
+    byte[] metadataBlocking(MetadataKey key) {
+        return metadata.get(key.encoded());
+    }
+
+    /** The store file. */
+    Path file() {
+        return file;
+    }
+
     @Override
     public void putMetadataBlocking(MetadataKey key, byte[] value) {
         metadata.put(key.encoded(), value);

@@ -169,6 +169,47 @@ class RedoLogCrashTest extends EventStoreTckBase {
         }
     }
 
+    /**
+     * A data directory written before the redo log existed opens with it; one left by a crash with writes only in
+     * the redo log opens without it too (they are replayed into MapDB first).
+     */
+    @Test
+    void directoriesWithAndWithoutTheRedoLogOpenEitherWay() throws IOException {
+        await(store.close());
+        store = null;
+        MapDbFixture dir = new MapDbFixture();
+        MapDbFixture crashed = new MapDbFixture();
+        try {
+            EventStore old = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(dir.dir()).withRedoLog(false)));
+            await(old.append("s/0", AppendBatch.of(batch("old", 3), 1000)));
+            await(old.put("streams", "a", bytes("meta-a")));
+            Map<String, List<String>> before = snapshot(old);
+            await(old.close());
+
+            EventStore s = open(dir.dir(), ONLY_AT_CLOSE);
+            assertEquals(before, snapshot(s));
+            await(s.append("s/0", AppendBatch.of(batch("new", 2), 2000)));
+            await(s.append("s/new", AppendBatch.of(batch("new n", 4), 2000)));
+            await(s.put("streams", "b", bytes("meta-b")));
+            Map<String, List<String>> after = snapshot(s);
+            copyFiles(dir.dir(), crashed.dir()); // a crash now: the new writes are only in the redo log
+            await(s.close());
+
+            EventStore without = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(crashed.dir())
+                    .withRedoLog(false)));
+            assertEquals(after, snapshot(without));
+            await(without.append("s/1", AppendBatch.of(batch("no redo", 1), 3000)));
+            after = snapshot(without);
+            await(without.close());
+            EventStore again = open(crashed.dir(), ONLY_AT_CLOSE);
+            assertEquals(after, snapshot(again), "the redo log replayed once, not again");
+            await(again.close());
+        } finally {
+            dir.cleanup();
+            crashed.cleanup();
+        }
+    }
+
     @FunctionalInterface
     private interface Damage {
         void apply(Path file) throws IOException;

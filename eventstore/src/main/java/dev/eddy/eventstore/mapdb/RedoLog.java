@@ -106,23 +106,33 @@ final class RedoLog implements AutoCloseable {
     }
 
     /**
-     * Opens the two files emptied (call once whatever they held is checkpointed), so that from now on any stale
-     * entry in them is numbered below every new one.
+     * Opens (creating) the two files for appending from the start of the first. Call once every intact entry in
+     * them is checkpointed: whatever they still hold is then numbered below every new entry, so a later read stops
+     * at it. The files keep their allocated size (later appends are data-only syncs); one grown far past
+     * {@code segmentBytes} by a backlog is cut back.
      */
-    static RedoLog openEmptyBlocking(Path[] paths, long segmentBytes) {
+    static RedoLog openBlocking(Path[] paths, long segmentBytes) {
         RedoLog log = new RedoLog(paths, segmentBytes);
         try {
+            boolean created = false;
             for (int f = 0; f < 2; f++) {
+                created |= !Files.exists(paths[f]);
                 log.channels[f] = FileChannel.open(paths[f], StandardOpenOption.CREATE, StandardOpenOption.READ,
                         StandardOpenOption.WRITE);
-                log.channels[f].truncate(0);
-                log.channels[f].force(true);
+                if (log.channels[f].size() > 4 * segmentBytes) {
+                    log.channels[f].truncate(segmentBytes);
+                    log.channels[f].force(true);
+                }
+                log.allocated[f] = log.channels[f].size();
             }
-            // The files' names must be durable before an entry in them is acknowledged.
-            try (FileChannel dir = FileChannel.open(paths[0].toAbsolutePath().getParent(), StandardOpenOption.READ)) {
-                dir.force(true);
-            } catch (IOException ignored) {
-                // some platforms cannot open a directory; their file systems order this themselves
+            if (created) {
+                // The files' names must be durable before an entry in them is acknowledged.
+                try (FileChannel dir = FileChannel.open(paths[0].toAbsolutePath().getParent(),
+                        StandardOpenOption.READ)) {
+                    dir.force(true);
+                } catch (IOException ignored) {
+                    // some platforms cannot open a directory; their file systems order this themselves
+                }
             }
         } catch (IOException e) {
             log.close();
@@ -149,12 +159,10 @@ final class RedoLog implements AutoCloseable {
         try {
             boolean grown = false;
             if (end > allocated[current]) {
-                allocated[current] = Math.max(allocated[current], ch.size());
-                if (end > allocated[current]) {
-                    growBlocking(ch, allocated[current], (end + CHUNK - 1) / CHUNK * CHUNK);
-                    allocated[current] = (end + CHUNK - 1) / CHUNK * CHUNK;
-                    grown = true;
-                }
+                long to = (end + CHUNK - 1) / CHUNK * CHUNK;
+                growBlocking(ch, allocated[current], to);
+                allocated[current] = to;
+                grown = true;
             }
             header.clear();
             header.putInt(MAGIC).putInt(length).putLong(seq).flip();

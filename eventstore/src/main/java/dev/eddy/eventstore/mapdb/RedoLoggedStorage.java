@@ -126,12 +126,12 @@ final class RedoLoggedStorage implements BatchStorage {
     }
 
     /**
-     * Replays the redo entries that MapDB lacks into it and commits them, then starts an empty redo log and the
-     * checkpointer. Fails with {@link StorageUnavailableException} if an entry that MapDB lacks is missing.
+     * Replays the redo entries that MapDB lacks into it and commits them, then appends from the start of the redo
+     * log again (everything in it is checkpointed by then) and starts the checkpointer.
      */
     static RedoLoggedStorage openBlocking(MapDbBatchStorage store, Policy policy) {
         long checkpoint = replayBlocking(store);
-        RedoLog redo = RedoLog.openEmptyBlocking(RedoLog.pathsOf(store.file()), policy.segmentBytes());
+        RedoLog redo = RedoLog.openBlocking(RedoLog.pathsOf(store.file()), policy.segmentBytes());
         return new RedoLoggedStorage(store, redo, policy, checkpoint);
     }
 

@@ -107,6 +107,8 @@ final class RedoLoggedStorage implements BatchStorage {
     private final Policy policy;
     private final List<Step> staged = new ArrayList<>(); // writer thread only
     private long lastSeq; // writer thread only
+    /** Where entries are encoded: direct, so the write needs no temporary copy, and reused. Writer thread only. */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(64 << 10);
     private final BlockingQueue<Entry> queue = new LinkedBlockingQueue<>();
     private final Object lock = new Object();
     private long queuedBytes; // guarded by lock
@@ -291,7 +293,11 @@ final class RedoLoggedStorage implements BatchStorage {
         for (Step s : staged) {
             ops.add(s.op());
         }
-        ByteBuffer payload = RedoOp.encodeAll(ops);
+        int size = RedoOp.sizeOfAll(ops);
+        if (scratch.capacity() < size) {
+            scratch = ByteBuffer.allocateDirect(Math.max(size, 2 * scratch.capacity()));
+        }
+        ByteBuffer payload = RedoOp.encodeAll(ops, scratch.limit(size));
         long seq = lastSeq + 1;
         redo.appendBlocking(seq, payload, checkpointed);
         lastSeq = seq;

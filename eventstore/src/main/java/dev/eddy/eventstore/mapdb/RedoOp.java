@@ -63,13 +63,18 @@ sealed interface RedoOp {
         public void encode(ByteBuffer out) { putStr(out.put((byte) 7), key.encoded()); }
     }
 
-    /** Encodes a commit's writes as one entry payload (a count, then each op). */
-    static ByteBuffer encodeAll(List<RedoOp> ops) {
+    /** Bytes of {@link #encodeAll}'s output. */
+    static int sizeOfAll(List<RedoOp> ops) {
         int size = 4;
         for (RedoOp op : ops) {
             size += op.size();
         }
-        ByteBuffer out = ByteBuffer.allocate(size).putInt(ops.size());
+        return size;
+    }
+
+    /** Encodes a commit's writes as one entry payload (a count, then each op) into {@code out}, flipped. */
+    static ByteBuffer encodeAll(List<RedoOp> ops, ByteBuffer out) {
+        out.clear().putInt(ops.size());
         for (RedoOp op : ops) {
             op.encode(out);
         }

@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -18,7 +19,9 @@ import java.util.Random;
  * a test (performance is never asserted). Run with
  * {@code mvn -B -pl eventstore verify -Deddy.probe=true -Dtest=MapDbAppendLatencyProbe -Dsurefire.failIfNoSpecifiedTests=false}
  * and read {@code target/surefire-reports/*MapDbAppendLatencyProbe-output.txt}, or run {@link #main} directly
- * (e.g. under strace) with the test classpath.
+ * (e.g. under strace) with the test classpath to compare modes ({@code no-redo}: a MapDB commit per group) and to
+ * measure bulk appends and reads ({@code bulk}; {@code -Dprobe.closeAfterWrite=true} times the checkpointer's
+ * catch-up and the process CPU instead of reading).
  */
 @EnabledIfSystemProperty(named = "eddy.probe", matches = "true")
 class MapDbAppendLatencyProbe {
@@ -32,20 +35,35 @@ class MapDbAppendLatencyProbe {
         main(new String[0]);
     }
 
+    private static EventStore open(Vertx vertx, Path dir, String mode) {
+        return EventStoreTckBase.await(switch (mode) {
+            case "no-redo" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir).withRedoLog(false))
+                    .map(s -> (EventStore) s);
+            case "checkpoint-at-close" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir), v -> v,
+                    RedoLoggedStorage.Policy.ONLY_AT_CLOSE).map(s -> (EventStore) s);
+            default -> EventStores.mapdb(vertx, dir);
+        });
+    }
+
+    /**
+     * Arguments: rounds (2), mode ({@code default}, {@code no-redo} or {@code checkpoint-at-close}), and
+     * {@code bulk} to append 800 batches of 500 x 1 KiB over 8 logs, 16 in flight, instead.
+     */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2;
-        String mode = args.length > 1 ? args[1] : "default"; // default | no-redo | checkpoint-at-close
+        String mode = args.length > 1 ? args[1] : "default";
+        boolean bulk = args.length > 2 && args[2].equals("bulk");
         Vertx vertx = Vertx.vertx();
         try {
             for (int round = 0; round < rounds; round++) {
                 MapDbFixture dir = new MapDbFixture();
-                EventStore store = EventStoreTckBase.await(switch (mode) {
-                    case "no-redo" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir.dir()).withRedoLog(false))
-                            .map(s -> (EventStore) s);
-                    case "checkpoint-at-close" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir.dir()), v -> v,
-                            RedoLoggedStorage.Policy.ONLY_AT_CLOSE).map(s -> (EventStore) s);
-                    default -> EventStores.mapdb(vertx, dir.dir());
-                });
+                EventStore store = open(vertx, dir.dir(), mode);
+                if (bulk) {
+                    bulk(store, mode, round);
+                    store.close(); // already closed with probe.closeAfterWrite
+                    dir.cleanup();
+                    continue;
+                }
                 byte[] data = new byte[SIZE];
                 new Random(3).nextBytes(data);
                 long[] nanos = new long[APPENDS];
@@ -72,6 +90,67 @@ class MapDbAppendLatencyProbe {
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get();
+        }
+    }
+
+    private static void bulk(EventStore store, String mode, int round) {
+        byte[] data = new byte[SIZE];
+        new Random(2).nextBytes(data);
+        List<NewRecord> records = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            records.add(NewRecord.of("key-" + i, data));
+        }
+        int total = 800;
+        java.util.ArrayDeque<io.vertx.core.Future<?>> window = new java.util.ArrayDeque<>();
+        long[] nanos = new long[total];
+        long[] started = new long[total];
+        java.util.ArrayDeque<Integer> ids = new java.util.ArrayDeque<>();
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        long cpu0 = os.getProcessCpuTime();
+        long start = System.nanoTime();
+        for (int b = 0; b < total; b++) {
+            started[b] = System.nanoTime();
+            window.add(store.append("shard/" + (b % 8), AppendBatch.of(records, System.currentTimeMillis())));
+            ids.add(b);
+            if (window.size() == 16) {
+                EventStoreTckBase.await(window.remove());
+                int id = ids.remove();
+                nanos[id] = System.nanoTime() - started[id];
+            }
+        }
+        while (!window.isEmpty()) {
+            EventStoreTckBase.await(window.remove());
+            int id = ids.remove();
+            nanos[id] = System.nanoTime() - started[id];
+        }
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (Boolean.getBoolean("probe.closeAfterWrite")) {
+            long c0 = System.nanoTime();
+            EventStoreTckBase.await(store.close());
+            System.out.printf("   close right after the writes (the checkpointer catching up): %.0f ms; process CPU"
+                    + " for writing and closing: %.1f s%n", (System.nanoTime() - c0) / 1e6,
+                    (os.getProcessCpuTime() - cpu0) / 1e9);
+        }
+        Arrays.sort(nanos);
+        System.out.printf("%s bulk round %d: %,.0f records/s (800 batches of 500 x 1 KiB over 8 logs, 16 in flight);"
+                + " append p50 %.1f ms, p99 %.1f ms, max %.1f ms%n", mode, round, total * 500 / secs,
+                ms(nanos, .5), ms(nanos, .99), nanos[total - 1] / 1e6);
+        for (String when : Boolean.getBoolean("probe.closeAfterWrite") ? new String[0]
+                : new String[]{"at once", "again"}) {
+            long t0 = System.nanoTime();
+            long n = 0;
+            for (int l = 0; l < 8; l++) {
+                long from = 0;
+                while (true) {
+                    var r = EventStoreTckBase.await(store.read("shard/" + l, from, 10_000, 10L << 20));
+                    if (r.records().isEmpty()) {
+                        break;
+                    }
+                    n += r.records().size();
+                    from = r.nextPosition();
+                }
+            }
+            System.out.printf("   read %s: %,d records, %,.0f records/s%n", when, n, n / ((System.nanoTime() - t0) / 1e9));
         }
     }
 

@@ -47,17 +47,25 @@ class MapDbAppendLatencyProbe {
 
     /**
      * Arguments: rounds (2), mode ({@code default}, {@code no-redo} or {@code checkpoint-at-close}), and
-     * {@code bulk} to append 800 batches of 500 x 1 KiB over 8 logs, 16 in flight, instead.
+     * {@code paced} for 10,000 appends at 1,000/s, or {@code bulk} to append 800 batches of 500 x 1 KiB over 8 logs,
+     * 16 in flight, instead.
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         String mode = args.length > 1 ? args[1] : "default";
         boolean bulk = args.length > 2 && args[2].equals("bulk");
+        boolean paced = args.length > 2 && args[2].equals("paced");
         Vertx vertx = Vertx.vertx();
         try {
             for (int round = 0; round < rounds; round++) {
                 MapDbFixture dir = new MapDbFixture();
                 EventStore store = open(vertx, dir.dir(), mode);
+                if (paced) {
+                    paced(store, mode, round);
+                    EventStoreTckBase.await(store.close());
+                    dir.cleanup();
+                    continue;
+                }
                 if (bulk) {
                     bulk(store, mode, round);
                     store.close(); // already closed with probe.closeAfterWrite
@@ -91,6 +99,35 @@ class MapDbAppendLatencyProbe {
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get();
         }
+    }
+
+    /** 10,000 single-record appends issued at 1,000 per second, each timed from issue to acknowledgement. */
+    private static void paced(EventStore store, String mode, int round) throws Exception {
+        byte[] data = new byte[SIZE];
+        new Random(4).nextBytes(data);
+        int n = 10_000;
+        long[] nanos = new long[n];
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(n);
+        long start = System.nanoTime() + 100_000_000L;
+        for (int i = 0; i < n; i++) {
+            long due = start + i * 1_000_000L;
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+            long t0 = System.nanoTime();
+            int id = i;
+            store.append("shard/" + (i & 3), AppendBatch.of(List.of(NewRecord.of("key-" + (i % 100), data)),
+                    System.currentTimeMillis())).onComplete(ar -> {
+                        nanos[id] = System.nanoTime() - t0;
+                        done.countDown();
+                    });
+        }
+        done.await();
+        Arrays.sort(nanos);
+        System.out.printf("%s paced round %d: %d appends of 1 x %d B at 1,000/s: p50 %.3f ms, p90 %.3f ms, p99 %.3f ms,"
+                        + " p99.9 %.3f ms, max %.3f ms%n", mode, round, n, SIZE, ms(nanos, .5), ms(nanos, .9),
+                ms(nanos, .99), ms(nanos, .999), nanos[n - 1] / 1e6);
     }
 
     private static void bulk(EventStore store, String mode, int round) {

@@ -30,7 +30,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Batches in MapDB (transactions on, so every commit goes through the write-ahead log). Thread-safe as
- * MapDB's default DB is; writes come from the engine's writer thread only.
+ * MapDB's default DB is; writes come from one thread: the {@link RedoLoggedStorage}'s checkpointer (the default),
+ * or the engine's writer when the store runs without the redo log.
  *
  * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
  * names are not), and per id {@code batches_<id>} (first position to batch) and {@code keys_<id>} (first
@@ -242,6 +243,16 @@ final class MapDbBatchStorage implements BatchStorage {
             }
         }
         return ids;
+    }
+
+    /** One metadata entry, or {@code null}. */
+    byte[] metadataBlocking(MetadataKey key) {
+        return metadata.get(key.encoded());
+    }
+
+    /** The store file. */
+    Path file() {
+        return file;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.eddy.eventstore.mapdb;
 
+import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.impl.StoreEngine;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -8,12 +9,12 @@ import org.mapdb.volume.Volume;
 import java.util.function.UnaryOperator;
 
 /**
- * The embedded, durable event store: the shared engine over MapDB with its write-ahead log, one commit
- * acknowledging many appends. Thread-safe. One process at a time may open a data directory.
+ * The embedded, durable event store: the shared engine over MapDB, one commit acknowledging many appends. By
+ * default a commit is one append to Eddy's redo log, and MapDB is committed behind it ({@link RedoLoggedStorage}). Thread-safe. One process at a time may open a data directory.
  */
 public final class MapDbEventStore extends StoreEngine {
 
-    private MapDbEventStore(Vertx vertx, MapDbBatchStorage storage, MapDbOptions options) {
+    private MapDbEventStore(Vertx vertx, BatchStorage storage, MapDbOptions options) {
         super(vertx, storage, options.maxAppendsPerCommit(), options.maxBytesPerCommit());
     }
 
@@ -28,12 +29,25 @@ public final class MapDbEventStore extends StoreEngine {
 
     /** Opens with the store file's volume wrapped (tests: simulated crashes while a commit reaches the file). */
     static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
-        return vertx.executeBlocking(() -> openBlocking(vertx, options, fileWrapper), false);
+        return open(vertx, options, fileWrapper, RedoLoggedStorage.Policy.DEFAULT);
     }
 
-    private static MapDbEventStore openBlocking(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
-        MapDbBatchStorage storage = MapDbBatchStorage.openBlocking(options, fileWrapper);
+    /** The same with a checkpoint policy (tests). */
+    static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper,
+                                        RedoLoggedStorage.Policy policy) {
+        return vertx.executeBlocking(() -> openBlocking(vertx, options, fileWrapper, policy), false);
+    }
+
+    private static MapDbEventStore openBlocking(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper,
+                                                RedoLoggedStorage.Policy policy) {
+        MapDbBatchStorage mapdb = MapDbBatchStorage.openBlocking(options, fileWrapper);
+        BatchStorage storage = mapdb;
         try {
+            if (options.redoLog()) {
+                storage = RedoLoggedStorage.openBlocking(mapdb, policy);
+            } else {
+                RedoLoggedStorage.replayBlocking(mapdb); // a directory last written with the redo log
+            }
             return new MapDbEventStore(vertx, storage, options);
         } catch (RuntimeException | Error e) {
             storage.closeBlocking();

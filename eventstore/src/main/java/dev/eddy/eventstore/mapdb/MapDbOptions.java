@@ -10,8 +10,11 @@ import java.util.Objects;
  * @param mmap                map the file into memory instead of using a FileChannel (see {@link #defaults})
  * @param maxAppendsPerCommit at most this many writes share one commit
  * @param maxBytesPerCommit   a commit group stops growing once its writes reach about this many bytes
+ * @param redoLog             commit through Eddy's redo log ({@code eddy.db.redo.0/1}: one append and fdatasync per
+ *                            commit, MapDB committed behind it by a checkpointer) instead of a MapDB commit per group
  */
-public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, long maxBytesPerCommit) {
+public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, long maxBytesPerCommit,
+                           boolean redoLog) {
 
     public MapDbOptions {
         Objects.requireNonNull(dataDir, "dataDir");
@@ -23,8 +26,13 @@ public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, 
         }
     }
 
+    /** The options before the redo log existed: without it. */
+    public MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, long maxBytesPerCommit) {
+        this(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, false);
+    }
+
     /**
-     * FileChannel, up to 256 writes or 16 MiB per commit.
+     * FileChannel, the redo log, up to 256 writes or 16 MiB per commit.
      *
      * <p>FileChannel because it was faster in every run here (2 shared cores, transactions on, two runs of
      * {@code MapDbThroughputProbe}, noisy): raw MapDB, 200 puts of 500 x 1 KiB batches, commit per 4 batches:
@@ -33,18 +41,22 @@ public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, 
      * several ms more with mmap (its WAL sync), which group commit cannot hide.
      */
     public static MapDbOptions defaults(Path dataDir) {
-        return new MapDbOptions(dataDir, false, 256, 16L << 20);
+        return new MapDbOptions(dataDir, false, 256, 16L << 20, true);
+    }
+
+    public MapDbOptions withRedoLog(boolean redoLog) {
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
     }
 
     public MapDbOptions withMmap(boolean mmap) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
     }
 
     public MapDbOptions withMaxAppendsPerCommit(int maxAppendsPerCommit) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
     }
 
     public MapDbOptions withMaxBytesPerCommit(long maxBytesPerCommit) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
     }
 }

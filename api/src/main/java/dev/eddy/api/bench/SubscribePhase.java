@@ -3,8 +3,14 @@ package dev.eddy.api.bench;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.core.SdkBytes;
@@ -14,6 +20,7 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordRequest;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -58,6 +65,8 @@ final class SubscribePhase {
     private final KinesisAsyncClient client;
     private final BenchOptions options;
     private final Schedule schedule;
+    /** The {@code --producer http} client, else {@code null}. */
+    private HttpClient http;
     private final List<Subscriber> subscribers = new ArrayList<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
@@ -108,6 +117,11 @@ final class SubscribePhase {
     }
 
     private Result run(Vertx vertx) throws Exception {
+        if (options.producer().equals("http")) {
+            int p = options.endpoint().getPort() > 0 ? options.endpoint().getPort() : 80;
+            http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(options.endpoint().getHost())
+                    .setDefaultPort(p).setTcpNoDelay(true).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
+        }
         WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()
                 .setMaxConnections(options.subscribers() + 1)
                 .setTcpNoDelay(true)
@@ -163,9 +177,11 @@ final class SubscribePhase {
         for (int i = 0; i < n && failure.get() == null; i++) {
             inFlight.acquire();
             int k = i;
-            client.putRecord(b -> b.streamName(options.stream()).partitionKey("bench-warmup-" + (k % 16))
-                            .data(SdkBytes.fromUtf8String("{\"warmup\":" + k + "}")))
-                    .whenComplete((r, err) -> {
+            byte[] data = ("{\"warmup\":" + k + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            CompletableFuture<?> call = http != null ? httpPut("bench-warmup-" + (k % 16), data)
+                    : client.putRecord(b -> b.streamName(options.stream()).partitionKey("bench-warmup-" + (k % 16))
+                            .data(SdkBytes.fromByteArrayUnsafe(data)));
+            call.whenComplete((r, err) -> {
                         if (err != null) {
                             failure.compareAndSet(null, err);
                         }
@@ -202,16 +218,14 @@ final class SubscribePhase {
     }
 
     private void send(long id, int size, long now) {
-        PutRecordRequest request = PutRecordRequest.builder()
-                .streamName(options.stream())
-                .partitionKey(BenchRecord.partitionKey((int) (id % options.keys())))
-                .data(SdkBytes.fromByteArrayUnsafe(Schedule.data(id, size)))
-                .build();
+        String key = BenchRecord.partitionKey((int) (id % options.keys()));
+        byte[] data = Schedule.data(id, size);
         schedule.sent(id, now);
         sent.incrementAndGet();
         CompletableFuture<?> call;
         try {
-            call = client.putRecord(request);
+            call = http != null ? httpPut(key, data) : client.putRecord(PutRecordRequest.builder()
+                    .streamName(options.stream()).partitionKey(key).data(SdkBytes.fromByteArrayUnsafe(data)).build());
         } catch (RuntimeException e) {
             failed(e);
             completed.incrementAndGet();
@@ -229,6 +243,21 @@ final class SubscribePhase {
             }
             completed.incrementAndGet();
         });
+    }
+
+    /** A Kinesis JSON 1.1 PutRecord call from the Vert.x client; fails unless the answer is 200. */
+    private CompletableFuture<Void> httpPut(String key, byte[] data) {
+        Buffer body = Buffer.buffer(new JsonObject().put("StreamName", options.stream()).put("PartitionKey", key)
+                .put("Data", Base64.getEncoder().encodeToString(data)).encode());
+        // The body is asked for in the same callback that gets the response, so none of it can pass unread.
+        return http.request(HttpMethod.POST, "/")
+                .compose(request -> request.putHeader("Content-Type", "application/x-amz-json-1.1")
+                        .putHeader("X-Amz-Target", "Kinesis_20131202.PutRecord")
+                        .send(body)
+                        .compose(response -> response.body().compose(answer -> response.statusCode() == 200
+                                ? Future.<Void>succeededFuture()
+                                : Future.failedFuture("PutRecord answered " + response.statusCode() + ": " + answer))))
+                .toCompletionStage().toCompletableFuture();
     }
 
     private void failed(Throwable err) {

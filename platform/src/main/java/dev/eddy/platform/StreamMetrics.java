@@ -85,10 +85,10 @@ public final class StreamMetrics {
 
     /**
      * Creates a stream's meters (counters start at zero, so rates and alerts see the stream at once).
-     * {@code storedRecords} is read at scrape time and must not block.
+     * {@code storedRecords} and {@code storedBytes} are read at scrape time and must not block.
      */
-    public void streamCreated(String stream, LongSupplier storedRecords) {
-        streams.computeIfAbsent(stream, s -> new PerStream(s, storedRecords));
+    public void streamCreated(String stream, LongSupplier storedRecords, LongSupplier storedBytes) {
+        streams.computeIfAbsent(stream, s -> new PerStream(s, storedRecords, storedBytes));
     }
 
     /** Removes a deleted stream's meters. */
@@ -279,7 +279,7 @@ public final class StreamMetrics {
         final Counter writeThrottled;
         final Counter readThrottled;
 
-        PerStream(String stream, LongSupplier storedRecords) {
+        PerStream(String stream, LongSupplier storedRecords, LongSupplier storedBytes) {
             this.stream = stream;
             this.shardLevel = StreamMetrics.this.shardLevel.test(stream);
             incomingRecords = counter("eddy.incoming.records", "Records acknowledged", Tags.empty());
@@ -302,6 +302,10 @@ public final class StreamMetrics {
                     .tags("stream", stream).register(registry));
             meters.add(Gauge.builder("eddy.stream.stored.records", storedRecords::getAsLong)
                     .description("Records currently stored")
+                    .tags("stream", stream).register(registry));
+            meters.add(Gauge.builder("eddy.stream.stored", storedBytes::getAsLong)
+                    .description("Data bytes of the records currently stored")
+                    .baseUnit("bytes")
                     .tags("stream", stream).register(registry));
         }
 

@@ -23,8 +23,8 @@ class StreamMetricsTest {
     void shardLabelsOnlyForStreamsWithShardLevelMonitoring() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         StreamMetrics metrics = new StreamMetrics(registry, StreamMetrics.shardLevelFor("orders, audit"), "memory");
-        metrics.streamCreated("orders", () -> 0);
-        metrics.streamCreated("clicks", () -> 0);
+        metrics.streamCreated("orders", () -> 0, () -> 0);
+        metrics.streamCreated("clicks", () -> 0, () -> 0);
         metrics.incoming("orders", "shardId-000000000001", 3, 30);
         metrics.incoming("clicks", "shardId-000000000000", 5, 50);
         assertEquals(3, registry.get("eddy.incoming.records").tag("stream", "orders").counter().count());
@@ -40,12 +40,13 @@ class StreamMetricsTest {
     void unknownStreamsAreOneLabelAndDeletedStreamsLeaveNoMeters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         StreamMetrics metrics = new StreamMetrics(registry, s -> true, "memory");
-        metrics.streamCreated("orders", () -> 42);
+        metrics.streamCreated("orders", () -> 42, () -> 4200);
         for (int i = 0; i < 100; i++) {
             metrics.request("kinesis", "PutRecord", "no-such-" + i, "ResourceNotFoundException", 1000);
         }
         assertEquals(100, registry.get("eddy.requests").tag("stream", "").counter().count());
         assertEquals(42, registry.get("eddy.stream.stored.records").tag("stream", "orders").gauge().value());
+        assertEquals(4200, registry.get("eddy.stream.stored").tag("stream", "orders").gauge().value());
         metrics.request("kinesis", "PutRecord", "orders", "success", 1000);
         metrics.incoming("orders", "shardId-000000000000", 1, 1);
         Set<LongSupplier> open = metrics.subscriptions("orders", "billing");

@@ -170,6 +170,11 @@ class MetricsTest extends AbstractSdkTest {
             assertTrue(System.nanoTime() < deadline, "stored records never reached " + acknowledged);
             Thread.sleep(200);
         }
+        // Stored bytes: the data bytes of every record (nothing was trimmed).
+        while (value(scrape(), "eddy_stream_stored_bytes{" + s + "}") != 730 * 100 + 7 * 10 + 7 + 7) {
+            assertTrue(System.nanoTime() < deadline, "stored bytes never reached the data bytes put");
+            Thread.sleep(200);
+        }
 
         // A deleted stream's series go away.
         client.deleteStream(b -> b.streamName(other));

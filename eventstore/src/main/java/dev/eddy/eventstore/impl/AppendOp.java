@@ -70,7 +70,7 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
         }
         BatchCodec.Encoded encoded = BatchCodec.encode(first, arrival, records, versions);
         index.slot.putBatchBlocking(first, encoded.batch(), encoded.keySection());
-        index.apply(first, arrival, keys, versions, ids);
+        index.apply(first, arrival, keys, versions, ids, encoded.dataBytes());
         byte[] batch = encoded.batch();
         group.afterCommit(() -> {
             recent.add(index, first, batch);

@@ -31,7 +31,7 @@ public final class BatchCodec {
     }
 
     /** A batch blob and its key section, encoded together so their contents cannot disagree. */
-    public record Encoded(byte[] batch, byte[] keySection) {
+    public record Encoded(byte[] batch, byte[] keySection, long dataBytes) {
     }
 
     /** One record's entry in a key section. */
@@ -48,7 +48,8 @@ public final class BatchCodec {
         byte[][][] meta = new byte[n][][];
         int[] recordLengths = new int[n];
         long batchSize = HEADER;
-        long keySize = HEADER;
+        long keySize = HEADER + 8; // the entries, then the batch's data bytes
+        long dataBytes = 0;
         for (int i = 0; i < n; i++) {
             NewRecord r = records.get(i);
             keys[i] = utf8(r.partitionKey());
@@ -69,6 +70,7 @@ public final class BatchCodec {
                 throw new IllegalArgumentException("record " + i + " is too large to store: " + len + " bytes");
             }
             recordLengths[i] = (int) len;
+            dataBytes += r.data().length;
             batchSize += 4 + len;
             keySize += sizeOf(keys[i]) + 8 + sizeOf(ids[i]);
         }
@@ -97,7 +99,8 @@ public final class BatchCodec {
             keySection.putLong(versions[i]);
             putString(keySection, ids[i]);
         }
-        return new Encoded(batch.array(), keySection.array());
+        keySection.putLong(dataBytes);
+        return new Encoded(batch.array(), keySection.array(), dataBytes);
     }
 
     /**
@@ -136,6 +139,34 @@ public final class BatchCodec {
                 return;
             }
         }
+    }
+
+    /**
+     * The data bytes of the batch a key section describes, or {@code -1} for a section written before key
+     * sections carried them (read the batch then).
+     */
+    public static long dataBytesOf(byte[] section) {
+        ByteBuffer buf = ByteBuffer.wrap(section);
+        checkFormat(buf.get(), "key section");
+        buf.getLong();
+        buf.getLong();
+        int count = buf.getInt();
+        for (int i = 0; i < count; i++) {
+            getString(buf);
+            buf.getLong();
+            getString(buf);
+        }
+        return buf.remaining() >= 8 ? buf.getLong() : -1;
+    }
+
+    /** The data bytes of an encoded batch's records. */
+    public static long dataBytesOfBatch(byte[] blob) {
+        long[] total = {0};
+        decode(blob, p -> true, r -> {
+            total[0] += r.data().length;
+            return true;
+        });
+        return total[0];
     }
 
     /** Walks a key section, giving each record's position, key, version and event id. */

@@ -27,6 +27,9 @@ final class LogIndex {
     private long[] firsts = new long[16];
     private int[] counts = new int[16];
     private long[] arrivals = new long[16];
+    private long[] sizes = new long[16];
+    private long bytes;
+    private long committedBytes;
     private int start;
     private int end;
 
@@ -79,7 +82,8 @@ final class LogIndex {
     }
 
     /** Adds a stored batch; {@code versions} must continue each key's history. */
-    synchronized void apply(long first, long arrival, String[] recordKeys, long[] versions, String[] eventIds) {
+    synchronized void apply(long first, long arrival, String[] recordKeys, long[] versions, String[] eventIds,
+                            long dataBytes) {
         if (first != next && end > start) {
             throw new IllegalStateException("log '" + name + "': batch at " + first + " does not follow " + next);
         }
@@ -89,6 +93,8 @@ final class LogIndex {
         firsts[end] = first;
         counts[end] = recordKeys.length;
         arrivals[end] = arrival;
+        sizes[end] = dataBytes;
+        bytes += dataBytes;
         end++;
         for (int i = 0; i < recordKeys.length; i++) {
             long position = first + i;
@@ -111,6 +117,7 @@ final class LogIndex {
     synchronized void publish() {
         committedNext = next;
         committedLastArrival = lastArrival;
+        committedBytes = bytes;
     }
 
     /**
@@ -127,6 +134,10 @@ final class LogIndex {
             return new long[0];
         }
         long[] removed = Arrays.copyOfRange(firsts, start, i);
+        for (int b = start; b < i; b++) {
+            bytes -= sizes[b];
+            committedBytes -= sizes[b];
+        }
         start = i;
         long horizon = horizon();
         for (KeyHistory h : keys.values()) {
@@ -155,6 +166,11 @@ final class LogIndex {
     }
 
     // ---- reader side (committed only) ----
+
+    /** The data bytes of the committed, retained batches. */
+    synchronized long storedBytes() {
+        return committedBytes;
+    }
 
     synchronized LogState state() {
         return new LogState(horizon(), committedNext, committedLastArrival);
@@ -237,6 +253,7 @@ final class LogIndex {
         firsts = shift(firsts, capacity);
         counts = shift(counts, capacity);
         arrivals = shift(arrivals, capacity);
+        sizes = shift(sizes, capacity);
         end = live;
         start = 0;
     }

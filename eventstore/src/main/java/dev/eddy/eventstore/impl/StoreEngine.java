@@ -97,7 +97,13 @@ public abstract class StoreEngine implements EventStore {
                     versions[i[0]] = version;
                     ids[i[0]++] = eventId;
                 });
-                index.apply(first[0], BatchCodec.arrivalOf(section), keys, versions, ids);
+                long dataBytes = BatchCodec.dataBytesOf(section);
+                if (dataBytes < 0) {
+                    // A key section from before they carried the size: measure the batch itself once.
+                    byte[] blob = slot.batchBlocking(first[0]);
+                    dataBytes = blob == null ? 0 : BatchCodec.dataBytesOfBatch(blob);
+                }
+                index.apply(first[0], BatchCodec.arrivalOf(section), keys, versions, ids, dataBytes);
             }
             if (trimSummary != null) {
                 index.restore(BatchCodec.decodeTrimSummary(trimSummary));
@@ -253,6 +259,14 @@ public abstract class StoreEngine implements EventStore {
                 out.put(e.getKey().key(), e.getValue().clone());
             }
             return Collections.unmodifiableMap(out);
+        });
+    }
+
+    @Override
+    public Future<Long> storedBytes(String log) {
+        return fromMemory(() -> {
+            LogIndex index = logs.get(log);
+            return index == null ? 0L : index.storedBytes();
         });
     }
 

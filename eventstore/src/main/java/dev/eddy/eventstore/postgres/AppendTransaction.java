@@ -36,10 +36,11 @@ import java.util.function.Function;
 final class AppendTransaction {
 
     static final String ADVANCE_LOG = """
-            INSERT INTO eddy_logs AS l (name, next_position, last_arrival) VALUES ($1, $2, $3)
+            INSERT INTO eddy_logs AS l (name, next_position, last_arrival, stored_bytes) VALUES ($1, $2, $3, $4)
             ON CONFLICT (name) DO UPDATE
                SET next_position = l.next_position + excluded.next_position,
-                   last_arrival = greatest(l.last_arrival, excluded.last_arrival)
+                   last_arrival = greatest(l.last_arrival, excluded.last_arrival),
+                   stored_bytes = l.stored_bytes + excluded.stored_bytes
             RETURNING l.log_id, l.next_position - $2 AS first_position, l.last_arrival""";
     static final String KEY_VERSIONS = """
             SELECT partition_key, version FROM eddy_key_versions
@@ -97,7 +98,12 @@ final class AppendTransaction {
 
         // Exchange 1, pipelined: BEGIN, lock and advance the log row, read the keys' versions and stored ids.
         Future<Transaction> begin = conn.begin();
-        Future<RowSet<Row>> advanced = conn.preparedQuery(ADVANCE_LOG).execute(Tuple.of(log, (long) n, batch.arrivalMillis()));
+        long dataBytes = 0;
+        for (NewRecord r : records) {
+            dataBytes += r.data().length;
+        }
+        Future<RowSet<Row>> advanced = conn.preparedQuery(ADVANCE_LOG)
+                .execute(Tuple.of(log, (long) n, batch.arrivalMillis(), dataBytes));
         Future<RowSet<Row>> versions = conn.preparedQuery(KEY_VERSIONS)
                 .execute(Tuple.of(log, (Object) current.keySet().toArray(String[]::new)));
         Future<RowSet<Row>> stored = ids.isEmpty() ? Future.succeededFuture(null)

@@ -184,9 +184,13 @@ public final class PostgresEventStore implements EventStore {
                         }
                         Tuple args = Tuple.of(logId, horizon);
                         return Future.all(
-                                conn.preparedQuery("DELETE FROM eddy_records WHERE log_id = $1 AND position < $2").execute(args),
-                                conn.preparedQuery("DELETE FROM eddy_batches WHERE log_id = $1 AND first_position < $2").execute(args),
-                                conn.preparedQuery("UPDATE eddy_logs SET first_position = $2 WHERE log_id = $1").execute(args))
+                                conn.preparedQuery("""
+                                        WITH gone AS (DELETE FROM eddy_records WHERE log_id = $1 AND position < $2
+                                                      RETURNING octet_length(data) AS n)
+                                        UPDATE eddy_logs SET first_position = $2,
+                                               stored_bytes = stored_bytes - (SELECT coalesce(sum(n), 0) FROM gone)
+                                         WHERE log_id = $1""").execute(args),
+                                conn.preparedQuery("DELETE FROM eddy_batches WHERE log_id = $1 AND first_position < $2").execute(args))
                                 .map(v -> horizon);
                     });
                 }))));
@@ -280,6 +284,12 @@ public final class PostgresEventStore implements EventStore {
             Row r = rows.iterator().next();
             return new LogState(r.getLong(0), r.getLong(1), r.getLong(2));
         }));
+    }
+
+    @Override
+    public Future<Long> storedBytes(String log) {
+        return call(() -> pool.preparedQuery("SELECT stored_bytes FROM eddy_logs WHERE name = $1").execute(Tuple.of(log))
+                .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0)));
     }
 
     @Override

@@ -73,7 +73,12 @@ final class SchemaMigrations {
             new Migration(2, "indexes: idempotency ids, key history, batch arrival", List.of(
                     "CREATE UNIQUE INDEX eddy_records_event_id ON eddy_records (log_id, event_id) WHERE event_id IS NOT NULL",
                     "CREATE INDEX eddy_records_key_version ON eddy_records (log_id, partition_key, version)",
-                    "CREATE INDEX eddy_batches_arrival ON eddy_batches (log_id, arrival, first_position)")));
+                    "CREATE INDEX eddy_batches_arrival ON eddy_batches (log_id, arrival, first_position)")),
+            new Migration(3, "stored data bytes per log", List.of(
+                    "ALTER TABLE eddy_logs ADD COLUMN stored_bytes bigint NOT NULL DEFAULT 0",
+                    """
+                    UPDATE eddy_logs l SET stored_bytes = coalesce(
+                        (SELECT sum(octet_length(r.data)) FROM eddy_records r WHERE r.log_id = l.log_id), 0)""")));
 
     /** The newest schema version this code knows. */
     static final int LATEST = ALL.get(ALL.size() - 1).version();

@@ -63,12 +63,14 @@ class SchemaMigrationsTest {
             assertTrue(strings(pool, "SELECT indexname FROM pg_indexes WHERE indexname = 'eddy_records_key_version'").isEmpty());
 
             EventStore store = await(EventStores.postgres(vertx, PostgresOptions.of(url)));
-            assertEquals(List.of(1, 2), await(SchemaMigrations.applied(pool)));
+            assertEquals(List.of(1, 2, 3), await(SchemaMigrations.applied(pool)));
             assertEquals(List.of("eddy_records_key_version"),
                     strings(pool, "SELECT indexname FROM pg_indexes WHERE indexname = 'eddy_records_key_version'"));
             assertEquals(1, await(store.readKey("old", "k", 0, 10)).size());
+            assertEquals(1L, await(store.storedBytes("old")), "migration 3 counts the bytes already stored");
             assertEquals(1, await(store.append("old", AppendBatch.of(List.of(NewRecord.of("k", new byte[1])), 6)))
                     .versions()[0]);
+            assertEquals(2L, await(store.storedBytes("old")));
             assertEquals("postgres", store.backend());
             await(store.close());
         } finally {
@@ -91,7 +93,7 @@ class SchemaMigrationsTest {
         others.forEach(v -> await(v.close()));
         Pool pool = PostgresEventStore.createPool(vertx, PostgresOptions.of(url));
         try {
-            assertEquals(List.of(1, 2), await(SchemaMigrations.applied(pool)));
+            assertEquals(List.of(1, 2, 3), await(SchemaMigrations.applied(pool)));
             assertEquals(List.of("5"), strings(pool,
                     "SELECT count(*) FROM pg_tables WHERE tablename IN ('eddy_logs', 'eddy_records', 'eddy_batches', "
                             + "'eddy_key_versions', 'eddy_metadata')"));

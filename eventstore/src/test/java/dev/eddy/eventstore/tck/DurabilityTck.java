@@ -98,6 +98,9 @@ public abstract class DurabilityTck extends EventStoreTckBase {
         reopen();
 
         assertEquals(new LogState(2, 3, 20), await(store.state("t")));
+        assertEquals(1L, await(store.storedBytes("t")), "the retained batch's data bytes survive a reopen");
+        assertEquals(0L, await(store.storedBytes("all")));
+        assertEquals(0L, await(store.storedBytes("del")));
         assertEquals(List.of(2L), readAll("t").stream().map(StoredRecord::position).toList());
         assertEquals(0L, await(store.currentVersion("t", "gone")));
         assertEquals(1L, await(store.currentVersion("t", "agg")));

@@ -42,9 +42,12 @@ public abstract class SeekTrimDeleteTck extends EventStoreTckBase {
         for (int i = 0; i < 5; i++) {
             appendAt("log", 1000 + i, "agg", "k" + i); // batches [0,2) [2,4) [4,6) [6,8) [8,10)
         }
+        assertEquals(25L, await(store.storedBytes("log")), "5 batches of 'agg' + 'kN'");
+        assertEquals(0L, await(store.storedBytes("never")));
         assertEquals(0L, await(store.trim("log", 1)));  // batch [0,2) still holds position 1
         assertEquals(4L, await(store.trim("log", 5)));
         assertEquals(new LogState(4, 10, 1004), await(store.state("log")));
+        assertEquals(15L, await(store.storedBytes("log")), "trimmed batches give their bytes back");
 
         ReadResult r = await(store.read("log", 0, 100, Long.MAX_VALUE));
         assertEquals(4, r.records().get(0).position());

@@ -87,6 +87,7 @@ public final class StreamsImpl implements Streams {
     private final StreamMetrics metrics;
     /** Records stored per stream (by name), refreshed every few seconds for the stored-records gauge. */
     private final ConcurrentMap<String, AtomicLong> storedRecords = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, AtomicLong> storedBytes = new ConcurrentHashMap<>();
 
     /** A stream's current metadata with its derived routing table. Immutable. */
     private record StreamState(StreamMeta meta, RoutingTable routing) {
@@ -129,9 +130,21 @@ public final class StreamsImpl implements Streams {
                 continue;
             }
             List<Future<LogState>> shards = new ArrayList<>();
+            List<Future<Long>> bytes = new ArrayList<>();
             for (int i = 0; i < meta.shards().size(); i++) {
                 shards.add(store.state(meta.logName(i)));
+                bytes.add(store.storedBytes(meta.logName(i)));
             }
+            Future.all(bytes).onSuccess(all -> {
+                long total = 0;
+                for (int i = 0; i < all.size(); i++) {
+                    total += all.<Long>resultAt(i);
+                }
+                AtomicLong count = storedBytes.get(meta.name());
+                if (count != null) {
+                    count.set(total);
+                }
+            });
             Future.all(shards).onSuccess(all -> {
                 long total = 0;
                 for (int i = 0; i < all.size(); i++) {
@@ -148,12 +161,14 @@ public final class StreamsImpl implements Streams {
 
     private void registerMetrics(StreamMeta meta) {
         AtomicLong count = storedRecords.computeIfAbsent(meta.name(), n -> new AtomicLong());
-        metrics.streamCreated(meta.name(), count::get);
+        AtomicLong bytes = storedBytes.computeIfAbsent(meta.name(), n -> new AtomicLong());
+        metrics.streamCreated(meta.name(), count::get, bytes::get);
     }
 
     private void unregisterMetrics(String name) {
         metrics.streamDeleted(name);
         storedRecords.remove(name);
+        storedBytes.remove(name);
     }
 
     private static Future<byte[]> loadOrCreateIteratorKey(EventStore store) {

@@ -70,7 +70,7 @@ public final class RestHandler implements Handler<HttpServerRequest> {
         }
         String operation = operation(request.method(), segments);
         String stream = segments.size() >= 2 ? segments.get(1) : null;
-        String key = segments.size() >= 4 ? segments.get(3) : null;
+        String key = segments.size() >= 4 && segments.get(2).equals("keys") ? segments.get(3) : null;
         BodyReader.read(request, maxBodyBytes)
                 .compose(body -> {
                     try {

@@ -307,7 +307,9 @@ class GroupSubscribeTest extends AbstractSdkTest {
             Thread.sleep(20);
         }
         assertEquals(204, rest.delete("/v1/streams/" + stream + "/groups/ops").status());
-        assertEquals(404, rest.get("/v1/streams/" + stream + "/groups/ops").status());
+        RestClient.Reply forgotten = rest.get("/v1/streams/" + stream + "/groups/ops");
+        assertEquals(404, forgotten.status());
+        assertTrue(forgotten.body().path("key").isMissingNode(), "a group is not an aggregate key: " + forgotten.body());
         assertEquals(404, rest.get("/v1/streams/nosuch/groups").status());
         assertEquals(400, rest.get("/v1/streams/" + stream + "/groups/bad%2Fname").status());
     }

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
@@ -66,19 +67,19 @@ final class Subscriber {
 
     /** Connects; the future completes once the server sent its {@code shards} frame (nothing is missed after). */
     Future<Void> connect(WebSocketClient client, String host, int port, String uri) {
-        client.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri))
-                .onSuccess(socket -> {
-                    ws = socket;
-                    thread = Thread.currentThread();
-                    socket.frameHandler(this::onFrame);
-                    socket.closeHandler(v -> {
-                        if (!closing) {
-                            closedEarly = "closed by the server: " + socket.closeStatusCode() + " "
-                                    + socket.closeReason();
-                            ready.tryFail(closedEarly);
-                        }
-                    });
-                })
+        // Handlers go on before connecting, so not even the first frame (the server sends "shards" at once) can
+        // arrive before them.
+        ClientWebSocket socket = client.webSocket();
+        socket.frameHandler(this::onFrame);
+        socket.closeHandler(v -> {
+            if (!closing) {
+                closedEarly = "closed by the server: " + socket.closeStatusCode() + " " + socket.closeReason();
+                ready.tryFail(closedEarly);
+            }
+        });
+        ws = socket;
+        socket.connect(new WebSocketConnectOptions().setHost(host).setPort(port).setURI(uri))
+                .onSuccess(connected -> thread = Thread.currentThread())
                 .onFailure(ready::tryFail);
         return ready.future();
     }

@@ -14,6 +14,19 @@ public final class TestBackends {
     private TestBackends() {
     }
 
+    /**
+     * Server heap the backend may use for data written while a test runs, beyond what subscribers hold: the
+     * memory backend keeps the records themselves; MapDB keeps the batches its redo log acknowledged but has
+     * not checkpointed into the store file yet (at most 64 MiB, then appends wait); PostgreSQL nothing.
+     */
+    public static long storedDataAllowance(long producedBytes) {
+        return switch (storage()) {
+            case "memory" -> producedBytes * 3 / 2;
+            case "mapdb" -> 64L * 1024 * 1024;
+            default -> 0;
+        };
+    }
+
     public static String storage() {
         return System.getProperty("eddy.test.storage", "memory");
     }

@@ -83,11 +83,7 @@ class BackPressureTest extends AbstractSdkTest {
             // in-memory backend also keeps the records themselves on the heap; MapDB keeps the batches its redo log
             // has acknowledged but not yet checkpointed into the store file (at most 64 MiB, then appends wait).
             long grown = serverMemory() - before;
-            long stored = switch (TestBackends.storage()) {
-                case "memory" -> produced * 3 / 2;
-                case "mapdb" -> 64 * MIB;
-                default -> 0;
-            };
+            long stored = TestBackends.storedDataAllowance(produced);
             System.out.printf("[%s] server memory grew by %d MiB (stored records allowance %d MiB)%n",
                     TestBackends.storage(), grown / MIB, stored / MIB);
             assertTrue(grown < stored + 32 * MIB, "server memory grew by " + grown / MIB + " MiB");

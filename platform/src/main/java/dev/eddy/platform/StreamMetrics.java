@@ -175,8 +175,7 @@ public final class StreamMetrics {
         if (s == null) {
             return;
         }
-        s.ages.computeIfAbsent(shardId, id -> new long[2]);
-        long[] age = s.ages.get(shardId);
+        long[] age = s.ages.computeIfAbsent(shardId, id -> new long[2]);
         synchronized (age) {
             age[0] = millisBehindLatest;
             age[1] = System.nanoTime();

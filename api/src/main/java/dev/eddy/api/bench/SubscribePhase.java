@@ -32,7 +32,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Subscribe mode: connects the WebSocket subscribers, then puts records one per PutRecord call on an open-loop
  * schedule and waits until every subscriber has received every acknowledged record (or stops receiving).
- * Used by one thread; the subscribers run on their own Vert.x event loops, the SDK on its own threads.
+ * Used by one thread, the command's main thread, which blocks while it waits (never an event loop); the
+ * subscribers run on their own Vert.x event loops, the SDK on its own threads.
  */
 final class SubscribePhase {
 

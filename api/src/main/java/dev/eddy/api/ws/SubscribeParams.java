@@ -3,7 +3,6 @@ package dev.eddy.api.ws;
 import io.vertx.core.MultiMap;
 
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The query parameters of a subscription. Immutable.
@@ -24,7 +23,6 @@ record SubscribeParams(String stream, StartPosition start, String key, String ke
     static final long DEFAULT_SESSION_TIMEOUT_MILLIS = 30_000;
     private static final long MIN_SESSION_TIMEOUT_MILLIS = 1_000;
     private static final long MAX_SESSION_TIMEOUT_MILLIS = 600_000;
-    private static final Pattern GROUP = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
     private static final Set<String> KNOWN = Set.of("from", "key", "keyPrefix", "credit", "group", "sessionTimeoutMs");
 
     /** Validates the query; throws {@link SubscribeException} with the close code for the first problem. */
@@ -38,11 +36,7 @@ record SubscribeParams(String stream, StartPosition start, String key, String ke
                 throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Parameter '" + name + "' given more than once");
             }
         }
-        String group = query.get("group");
-        if (group != null && !GROUP.matcher(group).matches()) {
-            throw new SubscribeException(CloseCodes.BAD_PARAMETER, "Invalid group: it must match [a-zA-Z0-9_.-]+ and be"
-                    + " 1 to 128 characters long");
-        }
+        String group = query.get("group"); // its name is checked where groups live (4400 on joining)
         long sessionTimeout = DEFAULT_SESSION_TIMEOUT_MILLIS;
         String timeoutText = query.get("sessionTimeoutMs");
         if (timeoutText != null) {

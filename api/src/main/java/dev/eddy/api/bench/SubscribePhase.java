@@ -110,17 +110,25 @@ final class SubscribePhase {
     Result run() throws Exception {
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(options.eventLoops()).setWorkerPoolSize(1)
                 .setInternalBlockingPoolSize(1));
+        // The HTTP producer is a client of its own: its event loop is not shared with the subscribers, so a busy
+        // subscriber loop cannot hold records back before they are sent (which the latency would then include).
+        Vertx producer = options.producer().equals("http")
+                ? Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1).setInternalBlockingPoolSize(1))
+                : null;
         try {
-            return run(vertx);
+            return run(vertx, producer);
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            if (producer != null) {
+                producer.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            }
         }
     }
 
-    private Result run(Vertx vertx) throws Exception {
-        if (options.producer().equals("http")) {
+    private Result run(Vertx vertx, Vertx producer) throws Exception {
+        if (producer != null) {
             int p = options.endpoint().getPort() > 0 ? options.endpoint().getPort() : 80;
-            http = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(options.endpoint().getHost())
+            http = producer.createHttpClient(new HttpClientOptions().setDefaultHost(options.endpoint().getHost())
                     .setDefaultPort(p).setTcpNoDelay(true).setKeepAlive(true), new PoolOptions().setHttp1MaxSize(64));
         }
         WebSocketClient ws = vertx.createWebSocketClient(new WebSocketClientOptions()

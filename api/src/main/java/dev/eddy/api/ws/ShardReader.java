@@ -9,15 +9,29 @@ import dev.eddy.platform.ShardIteratorRequest;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
- * Reads one shard for one subscription: a page from its own position, sent, then the next page; once caught
- * up it waits for a wake-up (or the subscription's fallback tick). At most one read is in flight, and a
- * wake-up during a read makes it read again right after, so no append is missed and none is sent twice.
- * Confined to the subscription's event loop.
+ * Reads one shard for one subscription. Behind the shard's newest record it catches up on its own: a page
+ * from its own position, sent, then the next page. At most one read is in flight, and a wake-up during a read
+ * makes it read again right after, so no append is missed and none is sent twice. Once a read reaches the
+ * newest record, the reader joins the shard's {@link ShardTail} after the last record it sent, and the tail
+ * hands it every later page (read once for all its members); a reader whose socket fills up or whose credit
+ * runs out leaves the tail and continues on its own from its last record. Confined to the subscription's event
+ * loop, except {@link #wantsWakeups} and {@link #wakeQueued}, read by the append listener.
  */
 final class ShardReader {
 
     private static final int PAGE = 500;
+
+    /** Set while a wake-up for this shard is queued on the loop (at most one at a time). */
+    final AtomicBoolean wakeQueued = new AtomicBoolean();
+    private final ShardTails tails;
+    /** The current joining of the tail (asked or accepted), else {@code null}. */
+    private ShardTail.Member member;
+    /** Whether the tail accepted {@link #member}: it delivers, appends need not wake this reader. */
+    private volatile boolean live;
 
     private final Subscription subscription;
     private final String shardId;
@@ -32,8 +46,10 @@ final class ShardReader {
     private boolean inPump;
     private long millisBehindLatest;
 
-    ShardReader(Subscription subscription, String shardId, ShardIteratorRequest start, String iterator) {
+    ShardReader(Subscription subscription, ShardTails tails, String shardId, ShardIteratorRequest start,
+                String iterator) {
         this.subscription = subscription;
+        this.tails = tails;
         this.shardId = shardId;
         this.start = start;
         this.iterator = iterator;
@@ -45,6 +61,11 @@ final class ShardReader {
 
     long millisBehindLatest() {
         return millisBehindLatest;
+    }
+
+    /** Whether appends to the shard should wake this reader (not while the tail delivers to it). Any thread. */
+    boolean wantsWakeups() {
+        return !live;
     }
 
     /**
@@ -82,13 +103,24 @@ final class ShardReader {
                 }));
     }
 
-    /** Stops for good (the shard moved to another group member): a read in flight is discarded. */
+    /**
+     * Stops for good (the shard moved to another group member, or the subscription ended): a read in flight
+     * is discarded, and the reader leaves the tail.
+     */
     void stop() {
         stopped = true;
+        if (member != null) {
+            member.tail.leave(member);
+            member = null;
+            live = false;
+        }
     }
 
-    /** Reads the next page unless a read is in flight, the socket is full or no credit is left. */
+    /** Reads the next page unless the tail delivers, a read is in flight, the socket is full or no credit is left. */
     void pump() {
+        if (member != null) {
+            return;
+        }
         if (reading) {
             wokenWhileReading = true;
             return;
@@ -159,6 +191,7 @@ final class ShardReader {
         }
         millisBehindLatest = page.millisBehindLatest();
         if (sent > 0) {
+            subscription.flush();
             subscription.sent(shardId, sent, sentBytes);
         }
         if (handled != null) {
@@ -181,8 +214,14 @@ final class ShardReader {
             finished = true;
             return;
         }
-        // A page that reached the shard's newest record needs no second read: the next append wakes the
-        // reader (and one that arrived during this read set wokenWhileReading).
+        // A page that reached the shard's newest record needs no second read: the reader joins the tail after
+        // the last record it handled (which then hands it everything later); or, with nothing read yet, the
+        // next append wakes it (one that arrived during this read set wokenWhileReading).
+        if (page.caughtUp() && lastSequenceNumber != null && !stopped) {
+            member = new ShardTail.Member(this, subscription.context(), lastSequenceNumber);
+            tails.join(subscription.params().stream(), shardId, member);
+            return;
+        }
         if (!page.caughtUp() || wokenWhileReading) {
             if (inPump) {
                 // The read completed synchronously: continue from the event loop, not deeper in this stack.
@@ -191,6 +230,100 @@ final class ShardReader {
                 pump();
             }
         }
+    }
+
+    // ---- the tail (on the loop) -------------------------------------------------------------------
+
+    /** The tail's answer to a join; an accepted one comes with the recent records the reader missed. */
+    void joined(ShardTail.Member m, boolean accepted, ShardTail.Page backlog) {
+        if (m != member) {
+            if (accepted) {
+                m.tail.leave(m);
+            }
+            return;
+        }
+        if (!accepted) {
+            member = null;
+            pump();
+            return;
+        }
+        live = true;
+        if (!backlog.records().isEmpty()) {
+            take(m, backlog);
+        }
+    }
+
+    /**
+     * A page from the tail: the records after the last one handled are sent (a reader that joined ahead of
+     * the tail skips the rest). A socket that is full takes nothing and an exhausted credit stops the page:
+     * the reader leaves the tail and continues after its last record once it can send again.
+     */
+    void take(ShardTail.Member m, ShardTail.Page page) {
+        if (m != member || !live) {
+            return;
+        }
+        if (subscription.isClosed()) {
+            stop();
+            return;
+        }
+        if (!subscription.mayWrite()) {
+            leaveTail();
+            return;
+        }
+        int sent = 0;
+        long sentBytes = 0;
+        boolean outOfCredit = false;
+        List<Record> records = page.records();
+        for (int i = 0; i < records.size(); i++) {
+            Record r = records.get(i);
+            if (lastSequenceNumber.compareTo(r.sequenceNumber()) >= 0) {
+                continue;
+            }
+            if (subscription.params().matches(r.partitionKey())) {
+                if (subscription.inCreditMode() && !subscription.takeCredit()) {
+                    outOfCredit = true;
+                    break;
+                }
+                subscription.sendFrame(page.frames().get(i));
+                sent++;
+                sentBytes += r.data().length;
+            }
+            lastSequenceNumber = r.sequenceNumber();
+        }
+        millisBehindLatest = page.millisBehindLatest();
+        if (sent > 0) {
+            subscription.flush();
+            subscription.sent(shardId, sent, sentBytes);
+        }
+        if (outOfCredit) {
+            leaveTail();
+        }
+    }
+
+    /** The tail dissolved: the reader continues on its own from its last record. */
+    void dropped(ShardTail.Member m) {
+        if (m != member) {
+            return;
+        }
+        member = null;
+        live = false;
+        continueAfterLast();
+        pump();
+    }
+
+    /** Leaves the tail; the next pump (drained socket, new credit, the fallback tick) reads on its own. */
+    private void leaveTail() {
+        member.tail.leave(member);
+        member = null;
+        live = false;
+        continueAfterLast();
+    }
+
+    private void continueAfterLast() {
+        start = new ShardIteratorRequest(start.stream(), shardId, IteratorType.AFTER_SEQUENCE_NUMBER,
+                lastSequenceNumber, null);
+        fallback = null;
+        iterator = null;
     }
 
     private void failed(Throwable err) {

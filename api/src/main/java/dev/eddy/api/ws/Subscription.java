@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
@@ -52,6 +51,7 @@ final class Subscription {
     private final Streams streams;
     private final Clock clock;
     private final ServerWebSocket ws;
+    private FrameChannel channel;
     private final EventFrames frames;
     private final StreamMetrics metrics;
     /** This subscription's lag for the metrics: the largest of its readers', updated on the loop. */
@@ -61,7 +61,9 @@ final class Subscription {
     private final SubscribeParams params;
     private final Map<String, ShardReader> readers = new LinkedHashMap<>();
     private final Set<ShardReader> starved = new LinkedHashSet<>();
-    private final ConcurrentMap<String, AtomicBoolean> wakeQueued = new ConcurrentHashMap<>();
+    /** The readers again, for the append listener (any thread). */
+    private final ConcurrentMap<String, ShardReader> wakeable = new ConcurrentHashMap<>();
+    private final ShardTails tails;
     private AppendWatch watch;
     private GroupMember member;
     private long generation = -1;
@@ -74,9 +76,10 @@ final class Subscription {
     private boolean creditMode;
     private long credit;
 
-    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
-                         ServerWebSocket ws, SubscribeParams params) {
+    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ShardTails tails,
+                         StreamMetrics metrics, ServerWebSocket ws, SubscribeParams params) {
         this.frames = frames;
+        this.tails = tails;
         this.metrics = metrics;
         this.vertx = vertx;
         this.clock = clock;
@@ -92,13 +95,14 @@ final class Subscription {
     }
 
     /** Starts streaming on an accepted socket. */
-    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
-                      ServerWebSocket ws, SubscribeParams params) {
-        new Subscription(vertx, streams, clock, frames, metrics, ws, params).open();
+    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ShardTails tails,
+                      StreamMetrics metrics, ServerWebSocket ws, SubscribeParams params) {
+        new Subscription(vertx, streams, clock, frames, tails, metrics, ws, params).open();
     }
 
     private void open() {
         ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
+        channel = FrameChannel.install(ws, this::resumeWriting);
         ws.closeHandler(v -> stop());
         ws.exceptionHandler(err -> stop());
         ws.textMessageHandler(this::onMessage);
@@ -120,9 +124,9 @@ final class Subscription {
                     }
                     for (ShardReader reader : ar.result()) {
                         readers.put(reader.shardId(), reader);
-                        wakeQueued.put(reader.shardId(), new AtomicBoolean());
+                        wakeable.put(reader.shardId(), reader);
                     }
-                    ws.writeTextMessage(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
+                    sendText(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
                     startTimers();
                     pumpAll();
                 }));
@@ -178,11 +182,11 @@ final class Subscription {
             if (!assignment.shardIds().contains(entry.getKey())) {
                 entry.getValue().stop();
                 starved.remove(entry.getValue());
-                wakeQueued.remove(entry.getKey());
+                wakeable.remove(entry.getKey());
                 it.remove();
             }
         }
-        ws.writeTextMessage(Frames.groupShards(assignment));
+        sendText(Frames.groupShards(assignment));
         for (String shardId : assignment.shardIds()) {
             if (readers.containsKey(shardId)) {
                 continue;
@@ -209,9 +213,9 @@ final class Subscription {
                     fallback = new ShardIteratorRequest(params.stream(), shardId, IteratorType.TRIM_HORIZON, null, null);
                 }
             }
-            ShardReader reader = new ShardReader(this, shardId, start, null);
+            ShardReader reader = new ShardReader(this, tails, shardId, start, null);
             readers.put(shardId, reader);
-            wakeQueued.put(shardId, new AtomicBoolean());
+            wakeable.put(shardId, reader);
             reader.begin(fallback);
         }
     }
@@ -236,7 +240,7 @@ final class Subscription {
                 return;
             }
             if (ar.succeeded()) {
-                ws.writeTextMessage(Frames.checkpointed(shardId, sequenceNumber));
+                sendText(Frames.checkpointed(shardId, sequenceNumber));
                 return;
             }
             ErrorCode code = ar.cause() instanceof PlatformException p ? p.code() : ErrorCode.INTERNAL_FAILURE;
@@ -306,7 +310,7 @@ final class Subscription {
 
     private Future<ShardReader> reader(ShardIteratorRequest request) {
         return streams.getShardIterator(request)
-                .map(iterator -> new ShardReader(this, request.shardId(), request, iterator));
+                .map(iterator -> new ShardReader(this, tails, request.shardId(), request, iterator));
     }
 
     private void refuse(Throwable err) {
@@ -332,23 +336,32 @@ final class Subscription {
         return params;
     }
 
+    Context context() {
+        return context;
+    }
+
     boolean isClosed() {
         return closed;
     }
 
     /** Whether the socket can take more; if not, every reader is pumped again once it drains. */
     boolean mayWrite() {
-        if (!ws.writeQueueFull()) {
+        if (channel.writable() && !ws.writeQueueFull()) {
             return true;
         }
         if (!drainPending) {
             drainPending = true;
-            ws.drainHandler(v -> {
-                drainPending = false;
-                pumpAll();
-            });
+            ws.drainHandler(v -> resumeWriting());
         }
         return false;
+    }
+
+    /** The socket drained (Vert.x's queue or the channel's buffer): the readers that paused read on. */
+    private void resumeWriting() {
+        if (drainPending) {
+            drainPending = false;
+            pumpAll();
+        }
     }
 
     boolean inCreditMode() {
@@ -397,13 +410,29 @@ final class Subscription {
         metrics.outgoing(params.stream(), shardId, "websocket", records, bytes);
     }
 
+    /** Writes a record's event frame; {@link #flush} sends it. */
     void sendEvent(String shardId, Record r) {
-        ws.writeTextMessage(frames.frame(params.stream(), shardId, r));
+        channel.write(frames.frame(params.stream(), shardId, r));
+    }
+
+    /** Writes an event frame encoded by the shard's tail; {@link #flush} sends it. */
+    void sendFrame(byte[] frame) {
+        channel.write(frame);
+    }
+
+    /** Sends what the readers wrote. */
+    void flush() {
+        channel.flush();
+    }
+
+    private void sendText(String message) {
+        channel.write(WireFrames.text(message));
+        channel.flush();
     }
 
     void sendError(String code, String message) {
         if (!closed) {
-            ws.writeTextMessage(Frames.error(code, message));
+            sendText(Frames.error(code, message));
         }
     }
 
@@ -433,14 +462,16 @@ final class Subscription {
 
     // ---- wake-ups, timers, client messages -------------------------------------------------------
 
-    /** From any thread: at most one queued wake-up per shard, however many appends arrive meanwhile. */
+    /**
+     * From any thread: at most one queued wake-up per shard, however many appends arrive meanwhile, and none
+     * for a reader the shard's tail delivers to.
+     */
     private void wake(String shardId) {
-        AtomicBoolean queued = wakeQueued.get(shardId);
-        if (queued != null && queued.compareAndSet(false, true)) {
+        ShardReader reader = wakeable.get(shardId);
+        if (reader != null && reader.wantsWakeups() && reader.wakeQueued.compareAndSet(false, true)) {
             context.runOnContext(v -> {
-                queued.set(false);
-                ShardReader reader = readers.get(shardId);
-                if (reader != null && !closed) {
+                reader.wakeQueued.set(false);
+                if (readers.get(shardId) == reader && !closed) {
                     reader.pump();
                 }
             });
@@ -457,7 +488,7 @@ final class Subscription {
     }
 
     private void heartbeat() {
-        if (closed || ws.writeQueueFull()) {
+        if (closed || !channel.writable() || ws.writeQueueFull()) {
             return;
         }
         Map<String, Long> behind = new LinkedHashMap<>();
@@ -467,7 +498,7 @@ final class Subscription {
             max = Math.max(max, reader.millisBehindLatest());
         }
         behindMillis = max;
-        ws.writeTextMessage(Frames.heartbeat(behind, clock.millis()));
+        sendText(Frames.heartbeat(behind, clock.millis()));
     }
 
     /**
@@ -533,6 +564,9 @@ final class Subscription {
         closed = true;
         if (watch != null) {
             watch.cancel();
+        }
+        for (ShardReader reader : readers.values()) {
+            reader.stop();
         }
         if (member != null) {
             member.leave();

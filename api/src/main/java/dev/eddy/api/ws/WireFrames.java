@@ -1,0 +1,66 @@
+package dev.eddy.api.ws;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Text messages encoded once as the exact bytes a server sends for them on a WebSocket (RFC 6455 §5.2: server
+ * frames are not masked), so a message many subscribers receive is encoded once and its bytes are written to
+ * every socket as they are. Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame
+ * and continuation frames, as Vert.x splits them (its clients refuse larger frames by default). Stateless.
+ */
+final class WireFrames {
+
+    /** Vert.x's default maximum WebSocket frame size, on both server and client. */
+    static final int MAX_FRAME_PAYLOAD = 65536;
+    private static final int FIN = 0x80;
+    private static final int TEXT = 0x1;
+    private static final int CONTINUATION = 0x0;
+
+    private WireFrames() {
+    }
+
+    /** The frames of one text message. */
+    static byte[] text(String message) {
+        byte[] payload = message.getBytes(StandardCharsets.UTF_8);
+        int frames = Math.max(1, (payload.length + MAX_FRAME_PAYLOAD - 1) / MAX_FRAME_PAYLOAD);
+        int size = 0;
+        for (int i = 0; i < frames; i++) {
+            size += headerLength(fragmentLength(payload.length, i)) + fragmentLength(payload.length, i);
+        }
+        byte[] out = new byte[size];
+        int at = 0;
+        for (int i = 0; i < frames; i++) {
+            int length = fragmentLength(payload.length, i);
+            int first = (i == frames - 1 ? FIN : 0) | (i == 0 ? TEXT : CONTINUATION);
+            at = header(out, at, first, length);
+            System.arraycopy(payload, i * MAX_FRAME_PAYLOAD, out, at, length);
+            at += length;
+        }
+        return out;
+    }
+
+    private static int fragmentLength(int total, int index) {
+        return Math.min(MAX_FRAME_PAYLOAD, total - index * MAX_FRAME_PAYLOAD);
+    }
+
+    private static int headerLength(int payloadLength) {
+        return payloadLength < 126 ? 2 : payloadLength <= 0xFFFF ? 4 : 10;
+    }
+
+    private static int header(byte[] out, int at, int first, int length) {
+        out[at++] = (byte) first;
+        if (length < 126) {
+            out[at++] = (byte) length;
+        } else if (length <= 0xFFFF) {
+            out[at++] = 126;
+            out[at++] = (byte) (length >>> 8);
+            out[at++] = (byte) length;
+        } else {
+            out[at++] = 127;
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                out[at++] = (byte) ((long) length >>> shift);
+            }
+        }
+        return at;
+    }
+}

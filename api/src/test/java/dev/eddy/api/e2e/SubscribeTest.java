@@ -336,4 +336,126 @@ class SubscribeTest extends AbstractSdkTest {
             assertEquals("text", events.get(2).getString("data"));
         }
     }
+
+    @Test
+    void eventsLargerThanAFrameArriveWholeOnBothClientsInCatchUpAndLive() throws Exception {
+        String stream = "big-events";
+        Shards.createStream(client, stream, 1);
+        // A JSON string with multi-byte characters (the frame boundaries fall inside them) and binary data.
+        String text = "\u00e9\u20ac-".repeat(60_000);
+        byte[] binary = new byte[900 * 1024];
+        new java.util.Random(7).nextBytes(binary);
+        String json = new JsonObject().put("s", text).encode();
+        String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON";
+        client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String(json)));
+        client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromByteArray(binary)));
+        try (WsSubscriber vertx = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false);
+             WsSubscriber jdk = WsSubscriber.jdk(eddy.port(), uri, false)) {
+            for (WsSubscriber s : List.of(vertx, jdk)) {
+                s.awaitEvents(2, WAIT);
+            }
+            // Now both follow the shard's live end: the same records again, appended while subscribed.
+            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromUtf8String(json)));
+            client.putRecord(b -> b.streamName(stream).partitionKey("k").data(SdkBytes.fromByteArray(binary)));
+            for (WsSubscriber s : List.of(vertx, jdk)) {
+                List<JsonObject> events = s.awaitEvents(4, WAIT);
+                for (int i = 0; i < 4; i += 2) {
+                    assertEquals(text, events.get(i).getJsonObject("data").getString("s"));
+                    assertTrue(java.util.Arrays.equals(binary,
+                            java.util.Base64.getDecoder().decode(events.get(i + 1).getString("dataBase64"))));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aSubscriberThatStopsReadingHoldsNobodyBackAndCatchesUpWhenItReadsAgain() throws Exception {
+        String stream = "pause-resume";
+        Shards.createStream(client, stream, 2);
+        String uri = "/v1/streams/" + stream + "/subscribe?from=LATEST";
+        int total = 4000;
+        String pad = "x".repeat(5000);
+        try (WsSubscriber reading = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false);
+             WsSubscriber vertx = WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false);
+             WsSubscriber jdk = WsSubscriber.jdk(eddy.port(), uri, false)) {
+            for (WsSubscriber s : List.of(reading, vertx, jdk)) {
+                s.keepData = false;
+                s.awaitFrame("shards", WAIT);
+            }
+            put(stream, 0, 10, i -> "agg-" + (i % 13));
+            for (WsSubscriber s : List.of(reading, vertx, jdk)) {
+                s.pollEvents(10, WAIT);
+            }
+            vertx.pause();
+            jdk.pause();
+            // ~20 MB while two of them read nothing: far more than a socket's write queue and TCP buffers.
+            for (int start = 10; start < total; start += 100) {
+                List<PutRecordsRequestEntry> entries = new ArrayList<>();
+                for (int i = start; i < Math.min(total, start + 100); i++) {
+                    entries.add(PutRecordsRequestEntry.builder().partitionKey("agg-" + (i % 13))
+                            .data(SdkBytes.fromUtf8String("{\"n\":" + i + ",\"pad\":\"" + pad + "\"}")).build());
+                }
+                assertEquals(0, client.putRecords(b -> b.streamName(stream).records(entries)).failedRecordCount());
+            }
+            // The subscriber that reads got everything while the others were stalled.
+            List<JsonObject> first = reading.pollEvents(total, WAIT);
+            assertTrue(vertx.events().size() < total && jdk.events().size() < total,
+                    "the stalled subscribers cannot have read everything: " + vertx.events().size() + ", "
+                            + jdk.events().size());
+            vertx.resume();
+            jdk.resume();
+            put(stream, total, total + 50, i -> "agg-" + (i % 13));
+            assertExactlyOnceInShardOrderWithoutData(reading.pollEvents(total + 50, WAIT), total + 50);
+            assertExactlyOnceInShardOrderWithoutData(vertx.pollEvents(total + 50, WAIT), total + 50);
+            assertExactlyOnceInShardOrderWithoutData(jdk.pollEvents(total + 50, WAIT), total + 50);
+            assertEquals(total, first.size());
+        }
+    }
+
+    @Test
+    void subscribersJoiningOneByOneWhileAProducerRunsEachGetEveryEventOnce() throws Exception {
+        String stream = "joining";
+        Shards.createStream(client, stream, 3);
+        int total = 3000;
+        String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON";
+        Thread producer = new Thread(() -> {
+            for (int i = 0; i < total; i += 20) {
+                put(stream, i, i + 20, k -> "agg-" + (k % 31));
+                try {
+                    Thread.sleep(15);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        producer.start();
+        List<WsSubscriber> subscribers = new ArrayList<>();
+        try {
+            for (int i = 0; i < 12; i++) {
+                subscribers.add(i % 3 == 2 ? WsSubscriber.jdk(eddy.port(), uri, false)
+                        : WsSubscriber.vertx(eddy.vertx(), eddy.port(), uri, false));
+                Thread.sleep(150);
+            }
+            producer.join(WAIT.toMillis());
+            for (WsSubscriber s : subscribers) {
+                assertExactlyOnceInShardOrder(s.pollEvents(total, WAIT), total);
+            }
+        } finally {
+            producer.interrupt();
+            subscribers.forEach(WsSubscriber::close);
+        }
+    }
+
+    /** Like {@link #assertExactlyOnceInShardOrder} for events kept without data: counts by sequence number. */
+    private static void assertExactlyOnceInShardOrderWithoutData(List<JsonObject> events, int expected) {
+        Set<String> seen = new HashSet<>();
+        Map<String, BigInteger> lastPerShard = new HashMap<>();
+        for (JsonObject e : events) {
+            assertTrue(seen.add(e.getString("sequenceNumber")), "duplicate " + e);
+            BigInteger seq = new BigInteger(e.getString("sequenceNumber"));
+            BigInteger last = lastPerShard.put(e.getString("shardId"), seq);
+            assertTrue(last == null || last.compareTo(seq) < 0, "out of order in " + e.getString("shardId"));
+        }
+        assertEquals(expected, seen.size());
+    }
 }

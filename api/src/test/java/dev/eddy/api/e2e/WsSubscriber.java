@@ -47,6 +47,11 @@ abstract class WsSubscriber implements AutoCloseable {
 
     abstract void send(String text);
 
+    /** Stops reading from the socket (the server's writes back up) until {@link #resume}. */
+    abstract void pause();
+
+    abstract void resume();
+
     @Override
     public abstract void close();
 
@@ -175,6 +180,16 @@ abstract class WsSubscriber implements AutoCloseable {
         }
 
         @Override
+        void pause() {
+            ws.pause();
+        }
+
+        @Override
+        void resume() {
+            ws.resume();
+        }
+
+        @Override
         public void close() {
             EddyFixture.await(client.close());
         }
@@ -183,6 +198,8 @@ abstract class WsSubscriber implements AutoCloseable {
     private static final class JdkSubscriber extends WsSubscriber implements java.net.http.WebSocket.Listener {
         private final boolean paused;
         private final StringBuilder partial = new StringBuilder();
+        private boolean holding;
+        private boolean owed;
         private final java.net.http.WebSocket ws;
 
         JdkSubscriber(int port, String uri, boolean paused) {
@@ -206,8 +223,32 @@ abstract class WsSubscriber implements AutoCloseable {
                 partial.setLength(0);
                 received(text);
             }
+            synchronized (this) {
+                if (holding) {
+                    owed = true;
+                    return null;
+                }
+            }
             webSocket.request(1);
             return null;
+        }
+
+        @Override
+        synchronized void pause() {
+            holding = true;
+        }
+
+        @Override
+        void resume() {
+            boolean request;
+            synchronized (this) {
+                holding = false;
+                request = owed;
+                owed = false;
+            }
+            if (request) {
+                ws.request(1);
+            }
         }
 
         @Override

@@ -102,7 +102,13 @@ final class Subscription {
 
     private void open() {
         ws.setWriteQueueMaxSize(WRITE_QUEUE_BYTES);
-        channel = FrameChannel.install(ws, this::resumeWriting);
+        try {
+            channel = FrameChannel.install(ws, this::resumeWriting);
+        } catch (RuntimeException e) {
+            closed = true;
+            ws.close(CloseCodes.INTERNAL, CloseCodes.reason("Internal failure: " + e.getMessage()));
+            return;
+        }
         ws.closeHandler(v -> stop());
         ws.exceptionHandler(err -> stop());
         ws.textMessageHandler(this::onMessage);

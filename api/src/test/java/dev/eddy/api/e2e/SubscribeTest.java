@@ -446,6 +446,25 @@ class SubscribeTest extends AbstractSdkTest {
         }
     }
 
+    @Test
+    void aClientThatNegotiatedPerMessageDeflateReadsEventsAndHeartbeats() throws Exception {
+        String stream = "deflate";
+        Shards.createStream(client, stream, 2);
+        put(stream, 0, 100, i -> "agg-" + (i % 7));
+        String uri = "/v1/streams/" + stream + "/subscribe?from=TRIM_HORIZON";
+        try (WsSubscriber s = WsSubscriber.vertxDeflate(eddy.vertx(), eddy.port(), uri)) {
+            s.awaitEvents(100, WAIT);
+            put(stream, 100, 200, i -> "agg-" + (i % 7));
+            assertExactlyOnceInShardOrder(s.pollEvents(200, WAIT), 200);
+            assertTrue(String.valueOf(s.extensions).contains("permessage-deflate"), "negotiated: " + s.extensions);
+            // Eddy's frames are sent uncompressed (allowed by RFC 7692), the client reads them all.
+            JsonObject heartbeat = s.awaitFrame("heartbeat", WAIT);
+            assertEquals(2, heartbeat.getJsonObject("millisBehindLatest").size());
+            s.send("{\"request\": \"x\"}");
+            assertEquals("InvalidMessage", s.awaitFrame("error", WAIT).getString("code"));
+        }
+    }
+
     /** Like {@link #assertExactlyOnceInShardOrder} for events kept without data: counts by sequence number. */
     private static void assertExactlyOnceInShardOrderWithoutData(List<JsonObject> events, int expected) {
         Set<String> seen = new HashSet<>();

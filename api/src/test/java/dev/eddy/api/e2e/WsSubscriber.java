@@ -34,10 +34,17 @@ abstract class WsSubscriber implements AutoCloseable {
     /** When false, event frames are kept without their data, so big runs keep little memory. */
     volatile boolean keepData = true;
     final CompletableFuture<Close> closed = new CompletableFuture<>();
+    /** The handshake's {@code Sec-WebSocket-Extensions} (Vert.x client only). */
+    volatile String extensions;
 
     /** The Vert.x WebSocket client; {@code paused}: never reads from the socket. */
     static WsSubscriber vertx(Vertx vertx, int port, String uri, boolean paused) {
-        return new VertxSubscriber(vertx, port, uri, paused);
+        return new VertxSubscriber(vertx, port, uri, paused, false);
+    }
+
+    /** The Vert.x client negotiating {@code permessage-deflate}, as browsers do. */
+    static WsSubscriber vertxDeflate(Vertx vertx, int port, String uri) {
+        return new VertxSubscriber(vertx, port, uri, false, true);
     }
 
     /** {@code java.net.http.WebSocket}; {@code paused}: never signals demand, so it never reads. */
@@ -150,8 +157,9 @@ abstract class WsSubscriber implements AutoCloseable {
         private final WebSocketClient client;
         private final ClientWebSocket ws;
 
-        VertxSubscriber(Vertx vertx, int port, String uri, boolean paused) {
-            client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(4 * 1024 * 1024));
+        VertxSubscriber(Vertx vertx, int port, String uri, boolean paused, boolean deflate) {
+            client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxMessageSize(4 * 1024 * 1024)
+                    .setTryUsePerMessageCompression(deflate));
             ws = client.webSocket();
             // Handlers are set before connecting, so not even the first frame can be missed.
             ws.textMessageHandler(this::received);
@@ -160,6 +168,7 @@ abstract class WsSubscriber implements AutoCloseable {
             try {
                 EddyFixture.await(ws.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri))
                         .onSuccess(connected -> {
+                            extensions = connected.headers().get("Sec-WebSocket-Extensions");
                             if (paused) {
                                 connected.pause();
                             }

@@ -70,8 +70,8 @@ final class LogSequencer {
      */
     Future<AppendResult> append(String log, AppendBatch batch, long bytes) {
         Promise<AppendResult> promise = Promise.promise();
-        Group group = new Group();
-        Promise<Void> done = Promise.promise();
+        Group group;
+        Promise<Void> done;
         Future<Void> previous;
         synchronized (lock) {
             Tail tail = tails.get(log);
@@ -80,7 +80,9 @@ final class LogSequencer {
                 open.add(batch, promise, bytes);
                 return promise.future();
             }
+            group = new Group();
             group.add(batch, promise, bytes);
+            done = Promise.promise();
             previous = tail == null ? null : tail.done();
             tails.put(log, new Tail(done.future(), group));
         }

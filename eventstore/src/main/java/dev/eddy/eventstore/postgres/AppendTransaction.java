@@ -2,13 +2,8 @@ package dev.eddy.eventstore.postgres;
 
 import dev.eddy.eventstore.AppendBatch;
 import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.DuplicateEventIdException;
-import dev.eddy.eventstore.ExpectedVersion;
 import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.WrongExpectedVersionException;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
@@ -17,31 +12,35 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
- * One append as one PostgreSQL transaction on one connection, in two pipelined exchanges. Single use; not
+ * A group of appends to one log as one PostgreSQL transaction on one connection (group commit), in two
+ * pipelined exchanges whatever the group's size: lock the log row and read the state the group needs, decide
+ * every append in order ({@link GroupPlan}), write what the accepted ones add, commit. Single use; not
  * thread-safe.
  *
  * <p>The gap problem: if positions came from a sequence, a transaction holding positions 10-11 could commit
  * after one holding 12-13, and a reader that already moved past 13 would never see 10-11. Here the first
- * statement advances the log row's {@code next_position} with an upsert, which takes that row's lock until
- * commit: appends to one log are serialised inside the database, so positions are gap-free and a position
- * can only become visible after every lower one already is. Readers take no lock at all.
+ * statement locks the log row with an upsert, and the lock is held until commit: appends to one log are
+ * serialised inside the database (also across processes), positions come from that row, so they are gap-free
+ * and a position can only become visible after every lower one already is. Readers take no lock at all.
+ *
+ * <p>Only a failure of the transaction itself fails the group: then no append of it is visible.
  */
 final class AppendTransaction {
 
-    static final String ADVANCE_LOG = """
-            INSERT INTO eddy_logs AS l (name, next_position, last_arrival, stored_bytes) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (name) DO UPDATE
-               SET next_position = l.next_position + excluded.next_position,
-                   last_arrival = greatest(l.last_arrival, excluded.last_arrival),
-                   stored_bytes = l.stored_bytes + excluded.stored_bytes
-            RETURNING l.log_id, l.next_position - $2 AS first_position, l.last_arrival""";
+    /** Locks the log row (creating it for a new log) and reads where the log is. */
+    static final String LOCK_LOG = """
+            INSERT INTO eddy_logs AS l (name, next_position) VALUES ($1, 0)
+            ON CONFLICT (name) DO UPDATE SET next_position = l.next_position
+            RETURNING l.log_id, l.next_position, l.last_arrival""";
     static final String KEY_VERSIONS = """
             SELECT partition_key, version FROM eddy_key_versions
              WHERE log_id = (SELECT log_id FROM eddy_logs WHERE name = $1) AND partition_key = ANY($2::text[])""";
@@ -50,163 +49,131 @@ final class AppendTransaction {
              WHERE log_id = (SELECT log_id FROM eddy_logs WHERE name = $1) AND event_id = ANY($2::text[])""";
     static final String INSERT_RECORDS = """
             INSERT INTO eddy_records (log_id, position, partition_key, version, arrival, event_id, event_type, metadata, data)
-            SELECT $1, $2 + u.ord - 1, u.k, u.v, $3, u.i, u.t, u.m::jsonb, u.d
-              FROM unnest($4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::bytea[])
-                   WITH ORDINALITY AS u(k, v, i, t, m, d, ord)""";
+            SELECT $1, u.p, u.k, u.v, u.a, u.i, u.t, u.m::jsonb, u.d
+              FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+                          $9::bytea[]) AS u(p, k, v, a, i, t, m, d)""";
     static final String UPSERT_KEY_VERSIONS = """
             INSERT INTO eddy_key_versions (log_id, partition_key, version)
             SELECT $1, u.k, u.v FROM unnest($2::text[], $3::bigint[]) AS u(k, v)
             ON CONFLICT (log_id, partition_key) DO UPDATE SET version = excluded.version""";
-    static final String INSERT_BATCH =
-            "INSERT INTO eddy_batches (log_id, first_position, record_count, arrival) VALUES ($1, $2, $3, $4)";
+    static final String INSERT_BATCHES = """
+            INSERT INTO eddy_batches (log_id, first_position, record_count, arrival)
+            SELECT $1, u.f, u.c, u.a FROM unnest($2::bigint[], $3::int[], $4::bigint[]) AS u(f, c, a)""";
+    static final String ADVANCE_LOG =
+            "UPDATE eddy_logs SET next_position = $2, last_arrival = $3, stored_bytes = stored_bytes + $4 WHERE log_id = $1";
 
     private final String log;
-    private final AppendBatch batch;
+    private final List<AppendBatch> group;
     private final Function<SqlConnection, Future<Void>> beforeCommit;
+    private final IntConsumer afterCommit;
 
-    AppendTransaction(String log, AppendBatch batch, Function<SqlConnection, Future<Void>> beforeCommit) {
+    /**
+     * @param beforeCommit a step run in the transaction just before COMMIT, or null (tests)
+     * @param afterCommit  told the group's size after its COMMIT succeeded
+     */
+    AppendTransaction(String log, List<AppendBatch> group, Function<SqlConnection, Future<Void>> beforeCommit,
+                      IntConsumer afterCommit) {
         this.log = log;
-        this.batch = batch;
+        this.group = group;
         this.beforeCommit = beforeCommit;
+        this.afterCommit = afterCommit;
     }
 
-    /** Rejects what no database state can make valid: the same event id twice in one batch. */
+    /** Rejects what no database state can make valid: the same event id twice in one batch, NUL characters. */
     static void validate(AppendBatch batch) {
-        Map<String, Integer> seen = new HashMap<>();
+        Set<String> seen = new HashSet<>();
         for (NewRecord r : batch.records()) {
-            if (r.eventId() != null && seen.put(r.eventId(), 1) != null) {
+            if (r.eventId() != null && !seen.add(r.eventId())) {
                 throw new IllegalArgumentException("event id '" + r.eventId() + "' appears twice in one append");
             }
+            requireNoNul("partition key", r.partitionKey());
+            requireNoNul("event id", r.eventId());
+            requireNoNul("event type", r.eventType());
+            r.metadata().forEach((k, v) -> {
+                requireNoNul("metadata name", k);
+                requireNoNul("metadata value", v);
+            });
         }
     }
 
-    /** Runs the append on the connection; the caller closes the connection (which rolls back if still open). */
-    Future<AppendResult> run(SqlConnection conn) {
-        List<NewRecord> records = batch.records();
-        int n = records.size();
-        List<String> ids = new ArrayList<>();
-        for (NewRecord r : records) {
-            if (r.eventId() != null) {
-                ids.add(r.eventId());
-            }
+    /** PostgreSQL text cannot hold U+0000; refused here, it would fail the whole group's transaction. */
+    private static void requireNoNul(String what, String s) {
+        if (s != null && s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("the " + what + " contains the character U+0000, which PostgreSQL"
+                    + " cannot store: '" + s.replace('\0', '?') + "'");
         }
-        LinkedHashMap<String, Long> current = new LinkedHashMap<>();
-        for (NewRecord r : records) {
-            current.put(r.partitionKey(), ExpectedVersion.NO_VERSION);
-        }
-        batch.expectations().keySet().forEach(k -> current.put(k, ExpectedVersion.NO_VERSION));
+    }
 
-        // Exchange 1, pipelined: BEGIN, lock and advance the log row, read the keys' versions and stored ids.
-        Future<Transaction> begin = conn.begin();
-        long dataBytes = 0;
-        for (NewRecord r : records) {
-            dataBytes += r.data().length;
+    /**
+     * Runs the group on the connection and gives each append's outcome, in group order, as a completed future:
+     * its result, or its own rejection. Fails as a whole only when the transaction fails. The caller closes the
+     * connection (which rolls back if still open).
+     */
+    Future<List<Future<AppendResult>>> run(SqlConnection conn) {
+        Set<String> keys = new LinkedHashSet<>();
+        List<String> ids = new ArrayList<>();
+        for (AppendBatch batch : group) {
+            for (NewRecord r : batch.records()) {
+                keys.add(r.partitionKey());
+                if (r.eventId() != null) {
+                    ids.add(r.eventId());
+                }
+            }
+            keys.addAll(batch.expectations().keySet());
         }
-        Future<RowSet<Row>> advanced = conn.preparedQuery(ADVANCE_LOG)
-                .execute(Tuple.of(log, (long) n, batch.arrivalMillis(), dataBytes));
+
+        // Exchange 1, pipelined: BEGIN, lock the log row, read the keys' versions and the stored ids.
+        Future<Transaction> begin = conn.begin();
+        Future<RowSet<Row>> locked = conn.preparedQuery(LOCK_LOG).execute(Tuple.of(log));
         Future<RowSet<Row>> versions = conn.preparedQuery(KEY_VERSIONS)
-                .execute(Tuple.of(log, (Object) current.keySet().toArray(String[]::new)));
+                .execute(Tuple.of(log, (Object) keys.toArray(String[]::new)));
         Future<RowSet<Row>> stored = ids.isEmpty() ? Future.succeededFuture(null)
                 : conn.preparedQuery(STORED_IDS).execute(Tuple.of(log, (Object) ids.toArray(String[]::new)));
 
-        return Future.all(begin, advanced, versions, stored).compose(all -> {
+        return Future.all(begin, locked, versions, stored).compose(all -> {
             Transaction tx = begin.result();
-            Row logRow = advanced.result().iterator().next();
+            Row logRow = locked.result().iterator().next();
             long logId = logRow.getLong(0);
-            long first = logRow.getLong(1);
-            long arrival = logRow.getLong(2);
+            Map<String, Long> current = new HashMap<>();
             for (Row r : versions.result()) {
                 current.put(r.getString(0), r.getLong(1));
             }
-            AppendResult duplicate = null;
-            RuntimeException rejection = null;
-            if (stored.result() != null && stored.result().size() > 0) {
-                Map<String, Row> found = new HashMap<>();
+            Map<String, GroupPlan.StoredId> storedIds = new HashMap<>();
+            if (stored.result() != null) {
                 for (Row r : stored.result()) {
-                    found.put(r.getString(0), r);
-                }
-                if (found.size() == n) {
-                    duplicate = originalResult(found);
-                } else {
-                    String id = records.stream().map(NewRecord::eventId).filter(found::containsKey).findFirst().orElseThrow();
-                    rejection = new DuplicateEventIdException(log, id);
+                    storedIds.put(r.getString(0), new GroupPlan.StoredId(r.getLong(1), r.getLong(2), r.getLong(3)));
                 }
             }
-            if (duplicate == null && rejection == null) {
-                rejection = checkExpectations(current);
+            GroupPlan plan = new GroupPlan(log, logRow.getLong(1), logRow.getLong(2), current, storedIds);
+            List<Future<AppendResult>> outcomes = new ArrayList<>(group.size());
+            for (AppendBatch batch : group) {
+                outcomes.add(plan.add(batch));
             }
-            if (duplicate != null || rejection != null) {
-                AppendResult answer = duplicate;
-                RuntimeException failure = rejection;
-                return tx.rollback().transform(ignored -> failure != null
-                        ? Future.failedFuture(failure) : Future.succeededFuture(answer));
+            if (plan.writesNothing()) {
+                // Every append was a retry or rejected: nothing to make durable (and a new log row is undone).
+                return tx.rollback().map(outcomes);
             }
-            return write(conn, tx, logId, first, arrival, current);
+            return write(conn, logId, plan)
+                    .compose(v -> tx.commit())
+                    .map(v -> {
+                        afterCommit.accept(group.size());
+                        return outcomes;
+                    });
         });
     }
 
-    private AppendResult originalResult(Map<String, Row> found) {
-        List<NewRecord> records = batch.records();
-        long[] positions = new long[records.size()];
-        long[] versions = new long[records.size()];
-        long arrival = -1;
-        for (int i = 0; i < records.size(); i++) {
-            Row r = found.get(records.get(i).eventId());
-            positions[i] = r.getLong(1);
-            versions[i] = r.getLong(2);
-            arrival = i == 0 ? r.getLong(3) : arrival;
-        }
-        return new AppendResult(positions, versions, arrival, true);
-    }
-
-    private RuntimeException checkExpectations(Map<String, Long> current) {
-        for (var e : new TreeMap<>(batch.expectations()).entrySet()) {
-            long actual = current.get(e.getKey());
-            if (!e.getValue().matches(actual)) {
-                return new WrongExpectedVersionException(log, e.getKey(), e.getValue(), actual);
-            }
-        }
-        return null;
-    }
-
-    /** Exchange 2, pipelined: the rows, the keys' new versions, the batch row; then COMMIT. */
-    private Future<AppendResult> write(SqlConnection conn, Transaction tx, long logId, long first, long arrival,
-                                       Map<String, Long> current) {
-        List<NewRecord> records = batch.records();
-        int n = records.size();
-        String[] keys = new String[n];
-        Long[] versionCol = new Long[n];
-        String[] ids = new String[n];
-        String[] types = new String[n];
-        String[] metadata = new String[n];
-        Buffer[] data = new Buffer[n];
-        long[] positions = new long[n];
-        long[] versions = new long[n];
-        for (int i = 0; i < n; i++) {
-            NewRecord r = records.get(i);
-            long v = current.merge(r.partitionKey(), 1L, (old, one) -> old + 1);
-            keys[i] = r.partitionKey();
-            versionCol[i] = v;
-            versions[i] = v;
-            positions[i] = first + i;
-            ids[i] = r.eventId();
-            types[i] = r.eventType();
-            metadata[i] = r.metadata().isEmpty() ? null : new JsonObject(new HashMap<>(r.metadata())).encode();
-            data[i] = Buffer.buffer(r.data());
-        }
-        // Only the batch's keys change; expectation-only keys keep their version.
-        LinkedHashMap<String, Long> last = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            last.put(keys[i], versionCol[i]);
-        }
-        Future<RowSet<Row>> rows = conn.preparedQuery(INSERT_RECORDS).execute(Tuple.from(List.of(
-                logId, first, arrival, keys, versionCol, ids, types, metadata, data)));
-        Future<RowSet<Row>> keyVersions = conn.preparedQuery(UPSERT_KEY_VERSIONS).execute(Tuple.of(
-                logId, last.keySet().toArray(String[]::new), last.values().toArray(Long[]::new)));
-        Future<RowSet<Row>> batchRow = conn.preparedQuery(INSERT_BATCH).execute(Tuple.of(logId, first, n, arrival));
+    /** Exchange 2, pipelined: the records, the keys' new versions, the batch rows, the log row, then COMMIT. */
+    private Future<Void> write(SqlConnection conn, long logId, GroupPlan plan) {
+        Future<RowSet<Row>> rows = conn.preparedQuery(INSERT_RECORDS).execute(Tuple.from(List.of(logId,
+                plan.positions(), plan.keys(), plan.versions(), plan.arrivals(), plan.eventIds(), plan.eventTypes(),
+                plan.metadata(), plan.data())));
+        Future<RowSet<Row>> keyVersions = conn.preparedQuery(UPSERT_KEY_VERSIONS)
+                .execute(Tuple.of(logId, plan.changedKeys(), plan.changedVersions()));
+        Future<RowSet<Row>> batches = conn.preparedQuery(INSERT_BATCHES)
+                .execute(Tuple.of(logId, plan.batchFirsts(), plan.batchCounts(), plan.batchArrivals()));
+        Future<RowSet<Row>> advanced = conn.preparedQuery(ADVANCE_LOG)
+                .execute(Tuple.of(logId, plan.next(), plan.lastArrival(), plan.dataBytes()));
         Future<Void> hook = beforeCommit == null ? Future.succeededFuture() : beforeCommit.apply(conn);
-        return Future.all(rows, keyVersions, batchRow, hook)
-                .compose(all -> tx.commit())
-                .map(v -> new AppendResult(positions, versions, arrival, false));
+        return Future.all(rows, keyVersions, batches, advanced, hook).mapEmpty();
     }
 }

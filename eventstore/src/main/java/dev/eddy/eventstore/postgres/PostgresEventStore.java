@@ -35,11 +35,19 @@ import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 
 /**
- * The event store in PostgreSQL through the Vert.x reactive client: one transaction per append, reads as
- * single statements (one snapshot each). Thread-safe; no method blocks. Several processes may share the
- * database: the log row's lock orders their appends (see {@link AppendTransaction}).
+ * The event store in PostgreSQL through the Vert.x reactive client. Appends to one log are group-committed:
+ * while a log's transaction runs, the appends queued behind it (up to {@value #MAX_GROUP_APPENDS} of them, about
+ * {@value #MAX_GROUP_BYTES} bytes) run together in its next transaction, each with its own checks and outcome
+ * ({@link LogSequencer}, {@link AppendTransaction}). Reads are single statements (one snapshot each).
+ * Thread-safe; no method blocks. Several processes may share the database: the log row's lock orders their
+ * appends.
  */
 public final class PostgresEventStore implements EventStore {
+
+    /** At most this many appends to one log share a transaction. */
+    static final int MAX_GROUP_APPENDS = 256;
+    /** An append joins a log's next transaction only while the group's estimated size stays within this. */
+    static final long MAX_GROUP_BYTES = 4L << 20;
 
     private volatile IntConsumer commitObserver = n -> { };
 
@@ -79,7 +87,7 @@ public final class PostgresEventStore implements EventStore {
 
     private final Vertx vertx;
     private final Pool pool;
-    private final LogSequencer sequencer = new LogSequencer();
+    private final LogSequencer sequencer;
     private final Function<SqlConnection, Future<Void>> beforeCommit;
     private final AtomicReference<Future<Void>> closing = new AtomicReference<>();
 
@@ -87,6 +95,7 @@ public final class PostgresEventStore implements EventStore {
         this.vertx = vertx;
         this.pool = pool;
         this.beforeCommit = beforeCommit;
+        this.sequencer = new LogSequencer(MAX_GROUP_APPENDS, MAX_GROUP_BYTES, this::appendGroup);
     }
 
     /**
@@ -97,7 +106,7 @@ public final class PostgresEventStore implements EventStore {
         return open(vertx, options, null);
     }
 
-    /** Opens with a step run inside every append transaction just before COMMIT (tests: slow transactions). */
+    /** Opens with a step run inside every append transaction just before COMMIT (tests: slow or failing transactions). */
     static Future<PostgresEventStore> open(Vertx vertx, PostgresOptions options,
                                            Function<SqlConnection, Future<Void>> beforeCommit) {
         Objects.requireNonNull(vertx, "vertx");
@@ -149,10 +158,18 @@ public final class PostgresEventStore implements EventStore {
         Objects.requireNonNull(batch, "batch");
         return call(() -> {
             AppendTransaction.validate(batch);
-            AppendTransaction append = new AppendTransaction(log, batch, beforeCommit);
-            return sequencer.submit(log, () -> withConnection(append::run))
-                    .onSuccess(appended -> commitObserver.accept(1));
+            long bytes = 0;
+            for (var r : batch.records()) {
+                bytes += r.data().length + r.partitionKey().length() + 64;
+            }
+            return sequencer.append(log, batch, bytes);
         });
+    }
+
+    /** One group of appends to a log, as one transaction on a borrowed connection. */
+    private Future<List<Future<AppendResult>>> appendGroup(String log, List<AppendBatch> group) {
+        AppendTransaction tx = new AppendTransaction(log, group, beforeCommit, n -> commitObserver.accept(n));
+        return withConnection(tx::run);
     }
 
     @Override

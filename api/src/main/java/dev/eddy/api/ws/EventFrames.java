@@ -1,6 +1,7 @@
 package dev.eddy.api.ws;
 
 import dev.eddy.platform.Record;
+import io.netty.buffer.ByteBuf;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -16,20 +17,20 @@ final class EventFrames {
     private static final int SLOTS = 2048;
     private static final int MAX_CACHED_BYTES = 4096;
 
-    private record Entry(String stream, String sequenceNumber, byte[] frame) {
+    private record Entry(String stream, String sequenceNumber, ByteBuf frame) {
     }
 
     private final AtomicReferenceArray<Entry> slots = new AtomicReferenceArray<>(SLOTS);
 
     /** The record's frame, encoded now or taken from a subscription that sent it recently. */
-    byte[] frame(String stream, String shardId, Record r) {
+    ByteBuf frame(String stream, String shardId, Record r) {
         int slot = (r.sequenceNumber().hashCode() * 31 + stream.hashCode()) & (SLOTS - 1);
         Entry e = slots.get(slot);
         if (e != null && e.sequenceNumber().equals(r.sequenceNumber()) && e.stream().equals(stream)) {
             return e.frame();
         }
-        byte[] frame = WireFrames.text(Frames.event(stream, shardId, r));
-        if (frame.length <= MAX_CACHED_BYTES) {
+        ByteBuf frame = WireFrames.text(Frames.event(stream, shardId, r));
+        if (frame.readableBytes() <= MAX_CACHED_BYTES) {
             slots.set(slot, new Entry(stream, r.sequenceNumber(), frame));
         }
         return frame;

@@ -8,6 +8,7 @@ import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.Record;
 import dev.eddy.platform.ShardIteratorRequest;
 import dev.eddy.platform.Streams;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -64,11 +65,11 @@ final class ShardTail {
     }
 
     /** A page handed to members: the records with their frames, in shard order. Immutable. */
-    record Page(List<Record> records, List<byte[]> frames, long millisBehindLatest) {
+    record Page(List<Record> records, List<ByteBuf> frames, long millisBehindLatest) {
         static final Page EMPTY = new Page(List.of(), List.of(), 0);
     }
 
-    private record Recent(Record record, byte[] frame) {
+    private record Recent(Record record, ByteBuf frame) {
     }
 
     private final ShardTails owner;
@@ -167,7 +168,7 @@ final class ShardTail {
     private Page recentAfter(String sequenceNumber) {
         boolean found = sequenceNumber.equals(recentBase);
         List<Record> records = new ArrayList<>();
-        List<byte[]> texts = new ArrayList<>();
+        List<ByteBuf> texts = new ArrayList<>();
         for (Recent r : recent) {
             if (found) {
                 records.add(r.record());
@@ -274,9 +275,9 @@ final class ShardTail {
         GetRecordsResult page = ar.result();
         millisBehindLatest = page.millisBehindLatest();
         if (!page.records().isEmpty()) {
-            List<byte[]> texts = new ArrayList<>(page.records().size());
+            List<ByteBuf> texts = new ArrayList<>(page.records().size());
             for (Record r : page.records()) {
-                byte[] frame = frames.frame(stream, shardId, r);
+                ByteBuf frame = frames.frame(stream, shardId, r);
                 texts.add(frame);
                 remember(r, frame);
             }
@@ -298,13 +299,13 @@ final class ShardTail {
         }
     }
 
-    private void remember(Record r, byte[] frame) {
+    private void remember(Record r, ByteBuf frame) {
         recent.addLast(new Recent(r, frame));
-        recentBytes += r.data().length + (long) frame.length;
+        recentBytes += r.data().length + (long) frame.readableBytes();
         while (recent.size() > RECENT_RECORDS || recentBytes > RECENT_BYTES && recent.size() > 1) {
             Recent dropped = recent.removeFirst();
             recentBase = dropped.record().sequenceNumber();
-            recentBytes -= dropped.record().data().length + (long) dropped.frame().length;
+            recentBytes -= dropped.record().data().length + (long) dropped.frame().readableBytes();
         }
     }
 

@@ -13,6 +13,7 @@ import dev.eddy.platform.StreamDescription;
 import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -422,13 +423,13 @@ final class Subscription {
     }
 
     /** Writes an event frame encoded by the shard's tail; {@link #flush} sends it. */
-    void sendFrame(byte[] frame) {
+    void sendFrame(ByteBuf frame) {
         channel.write(frame);
     }
 
-    /** Sends what the readers wrote. */
+    /** Sends what the readers wrote (paced: see {@link FrameChannel#flushPaced}). */
     void flush() {
-        channel.flush();
+        channel.flushPaced();
     }
 
     private void sendText(String message) {
@@ -568,6 +569,9 @@ final class Subscription {
             return;
         }
         closed = true;
+        if (channel != null) {
+            channel.release();
+        }
         if (watch != null) {
             watch.cancel();
         }

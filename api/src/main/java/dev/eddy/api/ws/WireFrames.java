@@ -1,11 +1,17 @@
 package dev.eddy.api.ws;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * Text messages encoded once as the exact bytes a server sends for them on a WebSocket (RFC 6455 §5.2: server
  * frames are not masked), so a message many subscribers receive is encoded once and its bytes are written to
- * every socket as they are. Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame
+ * every socket as they are. The bytes live in direct memory (the kernel copies them to each socket from there;
+ * a heap buffer would first be copied to a direct one per write) owned by the garbage collector, and the buffer
+ * cannot be released, so any number of writes may share it. Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame
  * and continuation frames, as Vert.x splits them (its clients refuse larger frames by default). Stateless.
  */
 final class WireFrames {
@@ -19,8 +25,19 @@ final class WireFrames {
     private WireFrames() {
     }
 
-    /** The frames of one text message. */
-    static byte[] text(String message) {
+    /**
+     * The frames of one text message, as a buffer that writes must {@link ByteBuf#duplicate duplicate}
+     * (each write needs its own reader index; releasing a duplicate does nothing).
+     */
+    static ByteBuf text(String message) {
+        byte[] out = bytes(message);
+        ByteBuffer direct = ByteBuffer.allocateDirect(out.length);
+        direct.put(out).flip();
+        return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));
+    }
+
+    /** The frames of one text message, on the heap. */
+    static byte[] bytes(String message) {
         byte[] payload = message.getBytes(StandardCharsets.UTF_8);
         int frames = Math.max(1, (payload.length + MAX_FRAME_PAYLOAD - 1) / MAX_FRAME_PAYLOAD);
         int size = 0;

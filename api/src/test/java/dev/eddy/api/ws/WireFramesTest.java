@@ -63,7 +63,14 @@ class WireFramesTest {
     void everyLengthEncodingRoundTrips() {
         for (int length : new int[] {0, 1, 125, 126, 127, 65535, 65536, 65537, 3 * 65536, 200_001}) {
             String message = "a".repeat(length);
-            List<WebSocketFrame> frames = decode(WireFrames.text(message));
+            List<WebSocketFrame> frames = decode(WireFrames.bytes(message));
+            ByteBuf shared = WireFrames.text(message);
+            assertTrue(shared.isDirect());
+            byte[] copy = new byte[shared.readableBytes()];
+            shared.duplicate().readBytes(copy);
+            assertTrue(java.util.Arrays.equals(WireFrames.bytes(message), copy));
+            shared.duplicate().release();
+            assertEquals(1, shared.refCnt(), "writes cannot release the shared frame");
             assertEquals(Math.max(1, (length + 65535) / 65536), frames.size(), "frames for " + length);
             assertEquals(message, reassemble(frames), "length " + length);
         }
@@ -72,6 +79,6 @@ class WireFramesTest {
     @Test
     void multiByteCharactersSplitAcrossFramesReassemble() {
         String message = "\u00e9\u20ac\uD83D\uDE00".repeat(30_000);
-        assertEquals(message, reassemble(decode(WireFrames.text(message))));
+        assertEquals(message, reassemble(decode(WireFrames.bytes(message))));
     }
 }

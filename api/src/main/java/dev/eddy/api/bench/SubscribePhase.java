@@ -1,6 +1,10 @@
 package dev.eddy.api.bench;
 
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -141,11 +145,16 @@ final class SubscribePhase {
         prewarm();
         // LATEST: the warm-up records above are not delivered; after the shards frame nothing appended is missed.
         String uri = "/v1/streams/" + options.stream() + "/subscribe?from=LATEST";
+        // A connection lives on the event loop it was opened from; calls from this (non-Vert.x) thread would all
+        // share one, so the subscribers are opened from one context per event loop, in turn.
+        List<Context> contexts = eventLoopContexts(vertx);
         List<Future<Void>> ready = new ArrayList<>();
         for (int i = 0; i < options.subscribers(); i++) {
             Subscriber s = new Subscriber(i, schedule, options.shards(), options.keys());
             subscribers.add(s);
-            ready.add(s.connect(ws, host, port, uri));
+            Promise<Void> connected = Promise.promise();
+            contexts.get(i % contexts.size()).runOnContext(v -> s.connect(ws, host, port, uri).onComplete(connected));
+            ready.add(connected.future());
         }
         Future.all(ready).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
 
@@ -244,7 +253,9 @@ final class SubscribePhase {
             if (err != null) {
                 failed(err);
             } else {
-                putLatency.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - now) / 1000));
+                if (schedule.measured(id)) {
+                    putLatency.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - now) / 1000));
+                }
                 synchronized (ackedIds) {
                     ackedIds.set((int) id);
                 }
@@ -367,6 +378,19 @@ final class SubscribePhase {
     }
 
     /** The event-loop threads the subscribers' sockets run on. */
+    /** One context on each of the instance's event loops (each instance of a verticle gets its own loop). */
+    private List<Context> eventLoopContexts(Vertx vertx) throws Exception {
+        List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
+        vertx.deployVerticle(() -> new AbstractVerticle() {
+            @Override
+            public void start() {
+                contexts.add(context);
+            }
+        }, new DeploymentOptions().setInstances(options.eventLoops()))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        return List.copyOf(contexts);
+    }
+
     private List<Thread> eventLoopThreads() {
         return subscribers.stream().map(Subscriber::thread).filter(t -> t != null).distinct().toList();
     }

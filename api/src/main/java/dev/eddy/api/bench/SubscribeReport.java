@@ -107,7 +107,7 @@ final class SubscribeReport {
         sb.append(String.format(Locale.ROOT, "produce: %,d of %,d records acknowledged (%,d failed) in %.2f s = "
                         + "%,.0f records/s, one PutRecord each%n", r.acknowledged(), r.planned(), r.putErrors(),
                 r.produceSeconds(), rate(r.acknowledged(), r.produceSeconds())));
-        sb.append("  PutRecord latency: ").append(latency(r.putLatencyMicros())).append(System.lineSeparator());
+        sb.append("  PutRecord latency after the warm-up: ").append(latency(r.putLatencyMicros())).append(System.lineSeparator());
         sb.append("  send behind schedule: ").append(latency(r.sendLagMicros())).append(System.lineSeparator());
         if (r.firstPutError() != null) {
             sb.append("  first put error: ").append(r.firstPutError()).append(System.lineSeparator());

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 final class FrameChannel extends ChannelDuplexHandler {
 
     /** Pacing interval per subscription on a loop: 50 µs, i.e. about 20,000 paced flushes a second per loop. */
-    static final long PACING_NANOS_PER_SUBSCRIPTION = Long.getLong("eddy.pacing", 50_000);
+    static final long PACING_NANOS_PER_SUBSCRIPTION = 50_000;
     /** Subscriptions per event-loop thread (each loop counts only its own). */
     private static final ThreadLocal<int[]> ON_LOOP = ThreadLocal.withInitial(() -> new int[1]);
 

@@ -90,9 +90,12 @@ final class MapDbBatchStorage implements BatchStorage {
         }
         // What DBMaker.fileDB(file).transactionEnable() builds (with fileChannelEnable() or
         // fileMmapEnable().cleanerHackEnable()), except that the store file goes through the commit journal.
-        VolumeFactory base = options.mmap() && mmapSupported()
-                ? new MappedFileVol.MappedFileFactory(true, false) : FileChannelVol.FACTORY;
-        VolumeFactory volumes = new JournaledVolumeFactory(base, file, fileWrapper);
+        VolumeFactory mapped = new MappedFileVol.MappedFileFactory(true, false);
+        VolumeFactory base = options.mmap() && mmapSupported() ? mapped : FileChannelVol.FACTORY;
+        // Behind the redo log, MapDB's own write-ahead log is memory-mapped where possible (see
+        // JournaledVolumeFactory): its slower sync only costs the checkpointer, off the acknowledgement path.
+        VolumeFactory volumes = new JournaledVolumeFactory(base,
+                options.redoLog() && mmapSupported() ? mapped : base, file, fileWrapper);
         DB db;
         try {
             boolean existed = volumes.exists(file.toString());

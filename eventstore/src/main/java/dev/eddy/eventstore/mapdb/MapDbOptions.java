@@ -7,7 +7,8 @@ import java.util.Objects;
  * How to open a {@link MapDbEventStore}. Immutable.
  *
  * @param dataDir             the directory holding {@code eddy.db} and its write-ahead log (created if missing)
- * @param mmap                map the file into memory instead of using a FileChannel (see {@link #defaults})
+ * @param mmap                map the store file into memory instead of using a FileChannel (see {@link #defaults});
+ *                            behind the redo log, MapDB's own write-ahead log is memory-mapped either way
  * @param maxAppendsPerCommit at most this many writes share one commit
  * @param maxBytesPerCommit   a commit group stops growing once its writes reach about this many bytes
  * @param redoLog             commit through Eddy's redo log ({@code eddy.db.redo.0/1}: one append and fdatasync per

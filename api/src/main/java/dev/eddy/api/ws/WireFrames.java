@@ -9,8 +9,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Text messages encoded once as the exact bytes a server sends for them on a WebSocket (RFC 6455 §5.2: server
  * frames are not masked), so a message many subscribers receive is encoded once and its bytes are written to
- * every socket as they are. The bytes live in direct memory (the kernel copies them to each socket from there;
- * a heap buffer would first be copied to a direct one per write) owned by the garbage collector, and the buffer
+ * every socket as they are. The bytes of frames up to {@link #MAX_DIRECT_BYTES} live in direct memory (the
+ * kernel copies them to each socket from there; a heap buffer would first be copied to a direct one per write)
+ * owned by the garbage collector, and the buffer
  * cannot be released, so any number of writes may share it. Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame
  * and continuation frames, as Vert.x splits them (its clients refuse larger frames by default). Stateless.
  */
@@ -18,6 +19,8 @@ final class WireFrames {
 
     /** Vert.x's default maximum WebSocket frame size, on both server and client. */
     static final int MAX_FRAME_PAYLOAD = 65536;
+    /** Frames up to this size live in direct memory. */
+    static final int MAX_DIRECT_BYTES = 16 * 1024;
     private static final int FIN = 0x80;
     private static final int TEXT = 0x1;
     private static final int CONTINUATION = 0x0;
@@ -31,6 +34,11 @@ final class WireFrames {
      */
     static ByteBuf text(String message) {
         byte[] out = bytes(message);
+        if (out.length > MAX_DIRECT_BYTES) {
+            // Large frames stay on the heap (Netty copies them to a pooled buffer per write): many of them in
+            // direct memory, freed only by GC, could exhaust it, and then allocateDirect waits for a GC.
+            return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(out));
+        }
         ByteBuffer direct = ByteBuffer.allocateDirect(out.length);
         direct.put(out).flip();
         return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(direct));

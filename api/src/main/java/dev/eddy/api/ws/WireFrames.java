@@ -11,9 +11,9 @@ import java.nio.charset.StandardCharsets;
  * frames are not masked), so a message many subscribers receive is encoded once and its bytes are written to
  * every socket as they are. The bytes of frames up to {@link #MAX_DIRECT_BYTES} live in direct memory (the
  * kernel copies them to each socket from there; a heap buffer would first be copied to a direct one per write)
- * owned by the garbage collector, and the buffer
- * cannot be released, so any number of writes may share it. Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame
- * and continuation frames, as Vert.x splits them (its clients refuse larger frames by default). Stateless.
+ * owned by the garbage collector, and the buffer cannot be released, so any number of writes may share it.
+ * Messages longer than {@link #MAX_FRAME_PAYLOAD} bytes are split into a text frame and continuation frames, as
+ * Vert.x splits them (its clients refuse larger frames by default). Stateless.
  */
 final class WireFrames {
 

@@ -79,7 +79,7 @@ final class FrameChannel extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
-    /** Queues a message's frames ({@link WireFrames#text}), not yet flushed. */
+    /** Queues a message's frames ({@link WireFrames#text}, or one message's own buffer), not yet flushed. */
     void write(ByteBuf frames) {
         if (ctx.channel().isActive()) {
             ctx.write(frames.duplicate(), ctx.voidPromise());

@@ -40,9 +40,4 @@ final class ShardTails {
     void remove(ShardTail tail) {
         tails.remove(new Key(tail.stream, tail.shardId), tail);
     }
-
-    /** Tails currently running (for tests). */
-    int size() {
-        return tails.size();
-    }
 }

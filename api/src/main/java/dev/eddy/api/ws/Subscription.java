@@ -14,6 +14,7 @@ import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -432,8 +433,9 @@ final class Subscription {
         channel.flushPaced();
     }
 
+    /** Sends a message of this subscription alone (heap bytes: only shared frames need direct memory). */
     private void sendText(String message) {
-        channel.write(WireFrames.text(message));
+        channel.write(Unpooled.wrappedBuffer(WireFrames.bytes(message)));
         channel.flush();
     }
 

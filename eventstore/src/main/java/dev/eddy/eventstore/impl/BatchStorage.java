@@ -1,7 +1,7 @@
 package dev.eddy.eventstore.impl;
 
+import java.nio.file.Path;
 import java.util.Iterator;
-import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -39,13 +39,25 @@ public interface BatchStorage {
         void putTrimSummaryBlocking(byte[] summary);
     }
 
+    /** A stored batch's place in its log, without its keys. */
+    record BatchMeta(long first, int count, long arrivalMillis, long dataBytes) {
+    }
+
+    /** A log's key sections from a position on, in position order. */
+    @FunctionalInterface
+    interface KeySections {
+        Iterator<byte[]> from(long firstPosition);
+    }
+
     /** One stored log as found at open. */
     interface RecoveredLogConsumer {
         /**
          * @param trimSummary  the last trim summary or {@code null}
-         * @param keySections  the key sections in position order
+         * @param batches      every retained batch's meta, in position order (no key data: opening a log must
+         *                     not read every key it ever had)
+         * @param keySections  the key sections of the batches from a position on (the part the key index lacks)
          */
-        void accept(String log, LogSlot slot, byte[] trimSummary, Iterator<Map.Entry<Long, byte[]>> keySections);
+        void accept(String log, LogSlot slot, byte[] trimSummary, Iterator<BatchMeta> batches, KeySections keySections);
     }
 
     /** Gives every stored log (at open, before any write). */
@@ -53,6 +65,19 @@ public interface BatchStorage {
 
     /** Gives every stored metadata entry (at open, before any write). */
     void recoverMetadataBlocking(BiConsumer<MetadataKey, byte[]> consumer);
+
+    /**
+     * Where the engine keeps the on-disk key index (a directory of its own), or {@code null} to keep every
+     * key in memory (a backend whose data lives in memory anyway).
+     */
+    default Path keyIndexDirectory() {
+        return null;
+    }
+
+    /** Key index entries kept in memory before they are written to the key index's files. */
+    default long keyIndexFlushEntries() {
+        return 1L << 18;
+    }
 
     /** Registers a new, empty log of that name. */
     LogSlot createLogBlocking(String log);

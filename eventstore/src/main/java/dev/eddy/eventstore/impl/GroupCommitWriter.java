@@ -86,9 +86,13 @@ final class GroupCommitWriter {
     private volatile StorageUnavailableException fence;
 
     private volatile IntConsumer commitObserver = n -> { };
+    /** The engine's own work after each successful commit (its effects already published). */
+    private final Runnable afterCommit;
 
-    GroupCommitWriter(Vertx vertx, BatchStorage storage, int maxOpsPerCommit, long maxBytesPerCommit) {
+    GroupCommitWriter(Vertx vertx, BatchStorage storage, int maxOpsPerCommit, long maxBytesPerCommit,
+                      Runnable afterCommit) {
         this.vertx = vertx;
+        this.afterCommit = afterCommit;
         this.storage = storage;
         this.maxOpsPerCommit = maxOpsPerCommit;
         this.maxBytesPerCommit = maxBytesPerCommit;
@@ -197,7 +201,13 @@ final class GroupCommitWriter {
             }
         }
         if (fence == null) {
-            commitGroup.onCommit.forEach(Runnable::run);
+            try {
+                commitGroup.onCommit.forEach(Runnable::run);
+                afterCommit.run();
+            } catch (Throwable t) {
+                // Committed, so the group is answered as such; but the in-memory state may be incomplete.
+                fence(new StorageUnavailableException("the event store failed after a commit and was fenced: " + t, t));
+            }
             commitObserver.accept(group.size());
         } else {
             for (Pending<?> p : group) {

@@ -3,8 +3,9 @@ package dev.eddy.eventstore.impl;
 import java.util.Arrays;
 
 /**
- * The positions of one partition key's retained records, in version order. Not thread-safe: guarded by
- * its {@link LogIndex}.
+ * The positions of one partition key's retained records in a log's in-memory key table, in version order. Not
+ * thread-safe: guarded by its {@link LogIndex} while the table is live; never changed once the table is frozen
+ * ({@link KeyIndex.Frozen}), when any thread may read it.
  */
 final class KeyHistory {
 
@@ -40,6 +41,28 @@ final class KeyHistory {
         return start == end;
     }
 
+    /** The number of retained positions. */
+    int size() {
+        return end - start;
+    }
+
+    /**
+     * Gives {@code (version, position)} of the records from {@code fromVersion} on at positions from
+     * {@code minPosition} on, at most {@code max}, in order.
+     */
+    void forEach(long fromVersion, long minPosition, int max, KeyTable.EntryConsumer out) {
+        long from = Math.max(fromVersion, baseVersion);
+        long offset = from - baseVersion;
+        if (offset >= end - start) {
+            return;
+        }
+        int i = Math.max(start + (int) offset, start + countBelow(minPosition));
+        int stop = (int) Math.min(end, i + (long) max);
+        for (; i < stop; i++) {
+            out.accept(baseVersion + (i - start), positions[i]);
+        }
+    }
+
     /** The version of the key's last record below {@code limit}, or {@code baseVersion - 1}. */
     long lastVersionBelow(long limit) {
         return baseVersion + countBelow(limit) - 1;
@@ -56,24 +79,6 @@ final class KeyHistory {
         int n = countBelow(horizon);
         start += n;
         baseVersion += n;
-    }
-
-    /**
-     * Positions of versions {@code >= fromVersion} below {@code limit}, at most {@code max}, in version order;
-     * the first one's version is written to {@code firstVersionOut[0]}.
-     */
-    long[] positions(long fromVersion, long limit, int max, long[] firstVersionOut) {
-        long from = Math.max(fromVersion, baseVersion);
-        int stop = start + countBelow(limit);
-        long offset = from - baseVersion;
-        if (offset >= stop - start) {
-            firstVersionOut[0] = from;
-            return new long[0];
-        }
-        int i = start + (int) offset;
-        int n = Math.min(max, stop - i);
-        firstVersionOut[0] = from;
-        return Arrays.copyOfRange(positions, i, i + n);
     }
 
     private int countBelow(long limit) {

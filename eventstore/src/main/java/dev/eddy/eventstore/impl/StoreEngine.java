@@ -10,10 +10,12 @@ import dev.eddy.eventstore.StoredRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,19 +44,28 @@ public abstract class StoreEngine implements EventStore {
     private final ConcurrentHashMap<String, LogIndex> logs = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<MetadataKey, byte[]> metadata = new ConcurrentSkipListMap<>();
     private final GroupCommitWriter writer;
+    private final KeyIndex keyIndex;
     /** Recently committed batches in memory, so reads at the head of a log need no storage access. */
     private final RecentBatches recent = new RecentBatches(RECENT_BATCH_BYTES);
     private volatile boolean closed;
 
     /**
-     * Rebuilds the in-memory state from the storage's key sections and metadata, then starts the writer.
-     * Blocking: call on a worker thread.
+     * Rebuilds the in-memory state from the storage's batch metas, the key index and the key sections it
+     * lacks, and the metadata; then starts the writer. Blocking: call on a worker thread.
      */
     protected StoreEngine(Vertx vertx, BatchStorage storage, int maxOpsPerCommit, long maxBytesPerCommit) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.storage = Objects.requireNonNull(storage, "storage");
-        recoverBlocking();
-        this.writer = new GroupCommitWriter(vertx, storage, maxOpsPerCommit, maxBytesPerCommit);
+        Path indexDir = storage.keyIndexDirectory();
+        this.keyIndex = indexDir == null ? KeyIndex.inMemory()
+                : KeyIndex.openBlocking(indexDir, storage.keyIndexFlushEntries());
+        try {
+            recoverBlocking();
+        } catch (RuntimeException | Error e) {
+            keyIndex.closeBlocking();
+            throw e;
+        }
+        this.writer = new GroupCommitWriter(vertx, storage, maxOpsPerCommit, maxBytesPerCommit, this::afterCommit);
         purgeDetachedLogs(); // a deletion a restart interrupted carries on
     }
 
@@ -79,38 +90,81 @@ public abstract class StoreEngine implements EventStore {
 
     private void recoverBlocking() {
         storage.recoverMetadataBlocking(metadata::put);
-        storage.recoverLogsBlocking((name, slot, trimSummary, sections) -> {
-            LogIndex index = new LogIndex(name, slot);
-            while (sections.hasNext()) {
-                byte[] section = sections.next().getValue();
-                int n = BatchCodec.countOf(section);
-                String[] keys = new String[n];
-                long[] versions = new long[n];
-                String[] ids = new String[n];
-                long[] first = {-1};
-                int[] i = {0};
-                BatchCodec.decodeKeySection(section, (position, key, version, eventId) -> {
-                    if (first[0] < 0) {
-                        first[0] = position;
-                    }
-                    keys[i[0]] = key;
-                    versions[i[0]] = version;
-                    ids[i[0]++] = eventId;
-                });
-                long dataBytes = BatchCodec.dataBytesOf(section);
+        storage.recoverLogsBlocking((name, slot, trimSummary, batches, sections) -> {
+            KeyIndex.Attached attached = keyIndex.attach(name);
+            LogIndex index = new LogIndex(name, slot, keyIndex, attached.id());
+            while (batches.hasNext()) {
+                BatchStorage.BatchMeta b = batches.next();
+                long dataBytes = b.dataBytes();
                 if (dataBytes < 0) {
-                    // A key section from before they carried the size: measure the batch itself once.
-                    byte[] blob = slot.batchBlocking(first[0]);
+                    // A batch stored before its size was recorded: measure it once.
+                    byte[] blob = slot.batchBlocking(b.first());
                     dataBytes = blob == null ? 0 : BatchCodec.dataBytesOfBatch(blob);
                 }
-                index.apply(first[0], BatchCodec.arrivalOf(section), keys, versions, ids, dataBytes);
+                index.applyBatch(b.first(), b.count(), b.arrivalMillis(), dataBytes);
             }
-            if (trimSummary != null) {
-                index.restore(BatchCodec.decodeTrimSummary(trimSummary));
+            BatchCodec.TrimSummary trimmed = trimSummary == null ? null : BatchCodec.decodeTrimSummary(trimSummary);
+            if (trimmed != null) {
+                index.restoreBounds(trimmed);
+            }
+            long indexedNext = attached.indexedNext();
+            if (indexedNext > index.next()) {
+                // The key index holds more of this log than the data does: it cannot be this log's. Start over.
+                index.rekey(keyIndex.reattach(name).id());
+                indexedNext = 0;
+            }
+            // Only the key sections the key index lacks are read: opening does not visit every key.
+            Iterator<byte[]> tail = sections.from(indexedNext);
+            while (tail.hasNext()) {
+                applyKeySection(index, tail.next());
+            }
+            if (trimmed != null) {
+                index.restoreKeys(trimmed);
             }
             index.publish();
             logs.put(name, index);
+            if (keyIndex.shouldRotate()) {
+                rotateKeys(); // everything recovered is durable
+            }
         });
+        keyIndex.retainOnlyBlocking(logs.keySet());
+    }
+
+    private static void applyKeySection(LogIndex index, byte[] section) {
+        int n = BatchCodec.countOf(section);
+        String[] keys = new String[n];
+        long[] versions = new long[n];
+        String[] ids = new String[n];
+        long[] first = {-1};
+        int[] i = {0};
+        BatchCodec.decodeKeySection(section, (position, key, version, eventId) -> {
+            if (first[0] < 0) {
+                first[0] = position;
+            }
+            keys[i[0]] = key;
+            versions[i[0]] = version;
+            ids[i[0]++] = eventId;
+        });
+        index.applyKeys(first[0], keys, versions, ids);
+    }
+
+    /** After every successful commit, on the writer thread: moves the keys in memory to the key index when due. */
+    private void afterCommit() {
+        if (keyIndex.shouldRotate()) {
+            rotateKeys();
+        }
+    }
+
+    /** Freezes every log's in-memory key table for the key index. Writer thread (or recovery), after a commit. */
+    private void rotateKeys() {
+        Map<Long, KeyIndex.Frozen> run = new HashMap<>();
+        for (LogIndex index : logs.values()) {
+            KeyIndex.Frozen frozen = index.freezeKeys();
+            if (frozen != null) {
+                run.put(frozen.logId(), frozen);
+            }
+        }
+        keyIndex.rotate(run);
     }
 
     @Override
@@ -154,6 +208,7 @@ public abstract class StoreEngine implements EventStore {
         return submit(64, group -> {
             LogIndex index = logs.remove(log);
             if (index != null) {
+                keyIndex.dropBlocking(log); // durable now, so a log re-created under this name starts empty
                 storage.detachLogBlocking(log, index.slot);
             }
             return index != null;
@@ -189,7 +244,16 @@ public abstract class StoreEngine implements EventStore {
     @Override
     public Future<Void> close() {
         closed = true;
-        return writer.close();
+        // The keys in memory go to the key index once everything queued is committed, so a reopen reads none of
+        // them back from the key sections.
+        writer.submit(0, group -> {
+            group.afterCommit(this::rotateKeys);
+            return null;
+        });
+        return writer.close().compose(v -> vertx.executeBlocking(() -> {
+            keyIndex.closeBlocking();
+            return null;
+        }, false));
     }
 
     @Override
@@ -208,7 +272,7 @@ public abstract class StoreEngine implements EventStore {
     private LogIndex logForWriteBlocking(String log) {
         LogIndex index = logs.get(log);
         if (index == null) {
-            index = new LogIndex(log, storage.createLogBlocking(log));
+            index = new LogIndex(log, storage.createLogBlocking(log), keyIndex, keyIndex.attach(log).id());
             logs.put(log, index);
         }
         return index;
@@ -234,10 +298,15 @@ public abstract class StoreEngine implements EventStore {
 
     @Override
     public Future<Long> currentVersion(String log, String key) {
-        return fromMemory(() -> {
-            LogIndex index = logs.get(log);
-            return index == null ? -1L : index.currentVersion(key);
-        });
+        LogIndex index = logs.get(log);
+        if (index == null) {
+            return fromMemory(() -> -1L);
+        }
+        Long inMemory = index.currentVersionInMemory(key);
+        if (inMemory != null) {
+            return fromMemory(() -> inMemory);
+        }
+        return onWorker(() -> index.currentVersion(key)); // the key index's files may be read
     }
 
     @Override

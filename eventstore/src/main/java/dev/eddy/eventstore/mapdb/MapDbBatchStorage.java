@@ -1,6 +1,7 @@
 package dev.eddy.eventstore.mapdb;
 
 import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.impl.BatchCodec;
 import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.impl.MetadataKey;
 import org.mapdb.Atomic;
@@ -21,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -36,7 +39,8 @@ import java.util.function.UnaryOperator;
  * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
  * names are not), and per id {@code batches_<id>} (first position to batch) and {@code keys_<id>} (first
  * position to key section), both with values outside the BTree nodes (values inside nodes measured ~20x
- * slower for batch-sized values). {@code trims} holds each log's last trim summary, {@code metadata} the
+ * slower for batch-sized values), and {@code metas_<id>} (first position to count, arrival and data bytes), so
+ * that opening a log reads no keys. The engine's key index lives in the {@code eddy.keys} directory beside the file. {@code trims} holds each log's last trim summary, {@code metadata} the
  * metadata entries under {@link MetadataKey#encoded()}.
  *
  * <p>Crash safety: MapDB 3.1.0's {@code StoreWAL} overwrites the store file in place during {@code commit()} and
@@ -46,12 +50,15 @@ import java.util.function.UnaryOperator;
 final class MapDbBatchStorage implements BatchStorage {
 
     static final String FILE_NAME = "eddy.db";
+    /** The key index's directory beside the store file. */
+    static final String KEY_INDEX_DIR = "eddy.keys";
 
     /** MapDB's default lock striping (DBMaker's concurrencyScale 8); it does not affect the file format. */
     private static final int CONC_SHIFT = CC.STORE_DIRECT_CONC_SHIFT;
 
     private final Path file;
     private final DB db;
+    private final long keyIndexFlushEntries;
     private final BTreeMap<String, Long> logs;
     private final Atomic.Long logSequence;
     private final BTreeMap<Long, byte[]> trims;
@@ -59,9 +66,10 @@ final class MapDbBatchStorage implements BatchStorage {
     /** Ids of detached logs whose batches are still being removed. */
     private final NavigableSet<Long> purging;
 
-    private MapDbBatchStorage(Path file, DB db) {
+    private MapDbBatchStorage(Path file, DB db, long keyIndexFlushEntries) {
         this.file = file;
         this.db = db;
+        this.keyIndexFlushEntries = keyIndexFlushEntries;
         this.logs = db.treeMap("logs", Serializer.STRING, Serializer.LONG).createOrOpen();
         this.logSequence = db.atomicLong("log_sequence").createOrOpen();
         this.trims = db.treeMap("trims", Serializer.LONG, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
@@ -114,7 +122,7 @@ final class MapDbBatchStorage implements BatchStorage {
             throw new StorageUnavailableException("cannot open " + file + ": " + e.getMessage(), e);
         }
         try {
-            return new MapDbBatchStorage(file, db);
+            return new MapDbBatchStorage(file, db, options.keyIndexFlushEntries());
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -137,6 +145,8 @@ final class MapDbBatchStorage implements BatchStorage {
         final long id;
         final BTreeMap<Long, byte[]> batches;
         final BTreeMap<Long, byte[]> keySections;
+        /** Per batch {count, arrival, data bytes}: what opening the log needs, without the keys. */
+        final BTreeMap<Long, long[]> metas;
 
         Slot(long id) {
             this.id = id;
@@ -144,12 +154,14 @@ final class MapDbBatchStorage implements BatchStorage {
                     .valuesOutsideNodesEnable().createOrOpen();
             this.keySections = db.treeMap(keysName(id), Serializer.LONG, Serializer.BYTE_ARRAY)
                     .valuesOutsideNodesEnable().createOrOpen();
+            this.metas = db.treeMap(metasName(id), Serializer.LONG, Serializer.LONG_ARRAY).createOrOpen();
         }
 
         @Override
         public void putBatchBlocking(long firstPosition, byte[] batch, byte[] keySection) {
             batches.put(firstPosition, batch);
             keySections.put(firstPosition, keySection);
+            metas.put(firstPosition, metaOf(keySection));
         }
 
         @Override
@@ -162,6 +174,7 @@ final class MapDbBatchStorage implements BatchStorage {
             for (long first : firstPositions) {
                 batches.remove(first);
                 keySections.remove(first);
+                metas.remove(first);
             }
         }
 
@@ -179,12 +192,51 @@ final class MapDbBatchStorage implements BatchStorage {
         return "keys_" + id;
     }
 
+    private static String metasName(long id) {
+        return "metas_" + id;
+    }
+
+    private static long[] metaOf(byte[] keySection) {
+        return new long[] {BatchCodec.countOf(keySection), BatchCodec.arrivalOf(keySection),
+                BatchCodec.dataBytesOf(keySection)};
+    }
+
+    /** The logs by name with their slots, without reading any batch. */
+    Map<String, LogSlot> slotsBlocking() {
+        Map<String, LogSlot> slots = new HashMap<>();
+        logs.forEach((name, id) -> slots.put(name, new Slot(id)));
+        return slots;
+    }
+
     @Override
     public void recoverLogsBlocking(RecoveredLogConsumer consumer) {
+        boolean migrated = false;
         for (Map.Entry<String, Long> e : logs.entrySet()) {
             Slot slot = new Slot(e.getValue());
-            consumer.accept(e.getKey(), slot, trims.get(slot.id), slot.keySections.entrySet().iterator());
+            if (slot.metas.isEmpty() && !slot.keySections.isEmpty()) {
+                // A log stored before batch metas existed: derive them from its key sections, once.
+                slot.keySections.forEach((first, section) -> slot.metas.put(first, metaOf(section)));
+                migrated = true;
+            }
+            Iterator<BatchMeta> metas = slot.metas.entrySet().stream()
+                    .map(m -> new BatchMeta(m.getKey(), (int) m.getValue()[0], m.getValue()[1], m.getValue()[2]))
+                    .iterator();
+            consumer.accept(e.getKey(), slot, trims.get(slot.id), metas,
+                    from -> slot.keySections.tailMap(from, true).values().iterator());
         }
+        if (migrated) {
+            db.commit();
+        }
+    }
+
+    @Override
+    public Path keyIndexDirectory() {
+        return file.resolveSibling(KEY_INDEX_DIR);
+    }
+
+    @Override
+    public long keyIndexFlushEntries() {
+        return keyIndexFlushEntries;
     }
 
     @Override
@@ -225,12 +277,14 @@ final class MapDbBatchStorage implements BatchStorage {
         for (Long first : firsts) {
             slot.batches.remove(first);
             slot.keySections.remove(first);
+            slot.metas.remove(first);
         }
         if (firsts.size() < maxBatches && slot.batches.isEmpty()) {
             // MapDB has no call to drop a named collection; forget the emptied ones so the catalog does not
             // grow. Ids are never reused, so the names cannot come back.
             SortedMap<String, String> catalog = db.nameCatalogLoad();
-            catalog.keySet().removeIf(k -> k.startsWith(batchesName(id) + "#") || k.startsWith(keysName(id) + "#"));
+            catalog.keySet().removeIf(k -> k.startsWith(batchesName(id) + "#") || k.startsWith(keysName(id) + "#")
+                    || k.startsWith(metasName(id) + "#"));
             db.nameCatalogSave(catalog);
             purging.remove(id);
         }

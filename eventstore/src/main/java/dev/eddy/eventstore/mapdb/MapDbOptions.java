@@ -13,11 +13,20 @@ import java.util.Objects;
  * @param maxBytesPerCommit   a commit group stops growing once its writes reach about this many bytes
  * @param redoLog             commit through Eddy's redo log ({@code eddy.db.redo.0/1}: one append and fdatasync per
  *                            commit, MapDB committed behind it by a checkpointer) instead of a MapDB commit per group
+ * @param keyIndexFlushEntries key index entries (one per record, one per event id) kept in memory before they are
+ *                            written to the key index's files ({@code eddy.keys/}); bounds the heap the key index takes
+ *                            and what a reopen after a crash re-reads
  */
 public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, long maxBytesPerCommit,
-                           boolean redoLog) {
+                           boolean redoLog, long keyIndexFlushEntries) {
+
+    /** The default {@link #keyIndexFlushEntries}: about 40 MiB of heap per frozen or live table at most. */
+    public static final long DEFAULT_KEY_INDEX_FLUSH_ENTRIES = 1L << 18;
 
     public MapDbOptions {
+        if (keyIndexFlushEntries < 1) {
+            throw new IllegalArgumentException("keyIndexFlushEntries must be >= 1, got " + keyIndexFlushEntries);
+        }
         Objects.requireNonNull(dataDir, "dataDir");
         if (maxAppendsPerCommit < 1) {
             throw new IllegalArgumentException("maxAppendsPerCommit must be >= 1, got " + maxAppendsPerCommit);
@@ -29,7 +38,7 @@ public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, 
 
     /** The options before the redo log existed: without it. */
     public MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, long maxBytesPerCommit) {
-        this(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, false);
+        this(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, false, DEFAULT_KEY_INDEX_FLUSH_ENTRIES);
     }
 
     /**
@@ -42,22 +51,26 @@ public record MapDbOptions(Path dataDir, boolean mmap, int maxAppendsPerCommit, 
      * several ms more with mmap (its WAL sync), which group commit cannot hide.
      */
     public static MapDbOptions defaults(Path dataDir) {
-        return new MapDbOptions(dataDir, false, 256, 16L << 20, true);
+        return new MapDbOptions(dataDir, false, 256, 16L << 20, true, DEFAULT_KEY_INDEX_FLUSH_ENTRIES);
     }
 
     public MapDbOptions withRedoLog(boolean redoLog) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog, keyIndexFlushEntries);
     }
 
     public MapDbOptions withMmap(boolean mmap) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog, keyIndexFlushEntries);
     }
 
     public MapDbOptions withMaxAppendsPerCommit(int maxAppendsPerCommit) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog, keyIndexFlushEntries);
+    }
+
+    public MapDbOptions withKeyIndexFlushEntries(long keyIndexFlushEntries) {
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog, keyIndexFlushEntries);
     }
 
     public MapDbOptions withMaxBytesPerCommit(long maxBytesPerCommit) {
-        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog);
+        return new MapDbOptions(dataDir, mmap, maxAppendsPerCommit, maxBytesPerCommit, redoLog, keyIndexFlushEntries);
     }
 }

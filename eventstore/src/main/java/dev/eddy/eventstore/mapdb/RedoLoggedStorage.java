@@ -155,7 +155,7 @@ final class RedoLoggedStorage implements BatchStorage {
             return checkpoint;
         }
         Map<String, LogSlot> attached = new HashMap<>();
-        store.recoverLogsBlocking((log, slot, trim, sections) -> attached.put(log, slot));
+        attached.putAll(store.slotsBlocking());
         long expected = checkpoint + 1;
         for (RedoLog.Entry e : missing.values()) {
             if (e.seq() != expected) {
@@ -228,7 +228,8 @@ final class RedoLoggedStorage implements BatchStorage {
 
     @Override
     public void recoverLogsBlocking(RecoveredLogConsumer consumer) {
-        store.recoverLogsBlocking((log, slot, trim, sections) -> consumer.accept(log, new Slot(log, slot), trim, sections));
+        store.recoverLogsBlocking((log, slot, trim, batches, sections) ->
+                consumer.accept(log, new Slot(log, slot), trim, batches, sections));
     }
 
     @Override
@@ -238,6 +239,16 @@ final class RedoLoggedStorage implements BatchStorage {
                 consumer.accept(k, v);
             }
         });
+    }
+
+    @Override
+    public java.nio.file.Path keyIndexDirectory() {
+        return store.keyIndexDirectory();
+    }
+
+    @Override
+    public long keyIndexFlushEntries() {
+        return store.keyIndexFlushEntries();
     }
 
     @Override

@@ -10,14 +10,22 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /** A MapDB store in a temporary directory that lives until {@link #cleanup()}. Not thread-safe. */
 public final class MapDbFixture implements EventStoreFixture {
 
     private final Path dir;
+    private final UnaryOperator<MapDbOptions> options;
 
     public MapDbFixture() {
+        this(UnaryOperator.identity());
+    }
+
+    /** A store opened with the defaults changed by {@code options}. */
+    public MapDbFixture(UnaryOperator<MapDbOptions> options) {
+        this.options = options;
         try {
             dir = Files.createTempDirectory("eddy-mapdb-");
         } catch (IOException e) {
@@ -31,7 +39,7 @@ public final class MapDbFixture implements EventStoreFixture {
 
     @Override
     public Future<EventStore> open(Vertx vertx) {
-        return MapDbEventStore.open(vertx, MapDbOptions.defaults(dir)).map(s -> s);
+        return MapDbEventStore.open(vertx, options.apply(MapDbOptions.defaults(dir))).map(s -> s);
     }
 
     @Override

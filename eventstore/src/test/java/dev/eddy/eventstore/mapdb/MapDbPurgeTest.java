@@ -3,6 +3,7 @@ package dev.eddy.eventstore.mapdb;
 import dev.eddy.eventstore.AppendBatch;
 import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.impl.BatchCodec;
 import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.tck.EventStoreTckBase;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,8 @@ class MapDbPurgeTest extends EventStoreTckBase {
         try {
             BatchStorage.LogSlot big = storage.createLogBlocking("big");
             for (int i = 0; i < 100; i++) {
-                big.putBatchBlocking(i, new byte[]{1}, new byte[]{2});
+                BatchCodec.Encoded batch = BatchCodec.encode(i, 0, List.of(NewRecord.of("k", new byte[]{1})), new long[]{i});
+                big.putBatchBlocking(i, batch.batch(), batch.keySection());
             }
             storage.commitBlocking();
             bigId = single(storage.batchCollectionIdsBlocking());

@@ -27,8 +27,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The store in a child JVM, appending under load, killed with SIGKILL at a different point each round on the same
  * data directory: every append the child reported acknowledged is there, byte-identical at its position, and every
- * log is made of whole batches. Checkpoints run every commit in some rounds and never in others, so kills land in
- * a checkpoint as well as with everything only in the redo log.
+ * log is made of whole batches, and the key index agrees with the records: every key's history is exactly its
+ * records in order with versions 0, 1, 2, ..., its current version is its last, and a retried append of stored
+ * event ids is answered as a duplicate. Checkpoints run every commit in some rounds and never in others, and the key
+ * index writes its files every few dozen records in some rounds, so kills land in a checkpoint, in a key index flush
+ * or merge, and with everything only in the redo log.
  */
 class MapDbKillTest extends EventStoreTckBase {
 
@@ -49,8 +52,12 @@ class MapDbKillTest extends EventStoreTckBase {
         int round = Integer.parseInt(args[1]);
         RedoLoggedStorage.Policy policy = round % 2 == 0 ? RedoLoggedStorage.Policy.DEFAULT
                 : new RedoLoggedStorage.Policy(0, 0, 64L << 20, 256L << 10); // a checkpoint per commit, small files
+        MapDbOptions options = MapDbOptions.defaults(dir);
+        if (round % 3 != 0) {
+            options = options.withKeyIndexFlushEntries(64 + round);
+        }
         Vertx vertx = Vertx.vertx();
-        EventStore store = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(dir), v -> v, policy));
+        EventStore store = await(MapDbEventStore.open(vertx, options, v -> v, policy));
         ArrayDeque<CompletableFuture<AppendResult>> window = new ArrayDeque<>();
         ArrayDeque<String> heads = new ArrayDeque<>();
         for (long i = 0; ; i++) {
@@ -72,7 +79,7 @@ class MapDbKillTest extends EventStoreTckBase {
     private static List<NewRecord> batch(String id, int n) {
         List<NewRecord> records = new ArrayList<>(n);
         for (int j = 0; j < n; j++) {
-            records.add(NewRecord.of("key-" + j, data(id, j, n)));
+            records.add(new NewRecord("key-" + j, data(id, j, n), id + "/" + j, null, Map.of()));
         }
         return records;
     }
@@ -137,6 +144,7 @@ class MapDbKillTest extends EventStoreTckBase {
                 i += n;
             }
         }
+        verifyKeys(logs, when);
         for (Ack a : acked) {
             List<StoredRecord> all = logs.get(a.log());
             assertTrue(a.first() + a.count() <= all.size(), when + ": acknowledged " + a + " is missing");
@@ -145,6 +153,37 @@ class MapDbKillTest extends EventStoreTckBase {
                 assertEquals(a.first() + j, r.position());
                 assertEquals(new String(data(a.id(), j, a.count()), StandardCharsets.UTF_8),
                         new String(r.data(), StandardCharsets.UTF_8), when + ": acknowledged " + a);
+            }
+        }
+        if (!acked.isEmpty()) {
+            // A retry of an acknowledged append is recognised by its event ids, wherever they are indexed.
+            Ack a = acked.get(acked.size() / 2);
+            AppendResult retry = await(store.append(a.log(), AppendBatch.of(batch(a.id(), a.count()), 1)));
+            assertTrue(retry.duplicate(), when + ": a retry of " + a + " is a duplicate");
+            assertEquals(a.first(), retry.firstPosition(), when + ": the retry of " + a + " answers its position");
+        }
+    }
+
+    private void verifyKeys(Map<String, List<StoredRecord>> logs, String when) {
+        for (var log : logs.entrySet()) {
+            Map<String, List<StoredRecord>> byKey = new HashMap<>();
+            for (StoredRecord r : log.getValue()) {
+                List<StoredRecord> history = byKey.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>());
+                assertEquals(history.size(), r.version(), when + ": version of " + log.getKey() + " @" + r.position());
+                history.add(r);
+            }
+            for (var key : byKey.entrySet()) {
+                List<StoredRecord> expected = key.getValue();
+                List<StoredRecord> history = await(store.readKey(log.getKey(), key.getKey(), 0, Integer.MAX_VALUE));
+                assertEquals(expected.stream().map(StoredRecord::position).toList(),
+                        history.stream().map(StoredRecord::position).toList(),
+                        when + ": history of " + key.getKey() + " in " + log.getKey());
+                assertEquals(expected.size() - 1L, await(store.currentVersion(log.getKey(), key.getKey())),
+                        when + ": current version of " + key.getKey() + " in " + log.getKey());
+                int from = expected.size() / 2;
+                assertEquals(expected.get(from).position(),
+                        await(store.readKey(log.getKey(), key.getKey(), from, 1)).get(0).position(),
+                        when + ": history of " + key.getKey() + " from version " + from);
             }
         }
     }

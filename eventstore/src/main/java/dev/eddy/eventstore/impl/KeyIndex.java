@@ -77,6 +77,7 @@ final class KeyIndex {
     }
 
     private static final Object STOP = new Object();
+    private static final System.Logger LOG = System.getLogger(KeyIndex.class.getName());
 
     private final Path dir;
     private final long flushEntries;
@@ -115,9 +116,29 @@ final class KeyIndex {
      */
     static KeyIndex openBlocking(Path dir, long flushEntries) {
         KeyIndex index = new KeyIndex(dir, flushEntries);
-        index.loadBlocking();
+        try {
+            index.loadBlocking();
+        } catch (IllegalStateException | UncheckedIOException damaged) {
+            // The index is derived from the key sections: rather than refuse to start, rebuild it (each log
+            // re-reads its key sections once).
+            LOG.log(System.Logger.Level.WARNING, "The key index in " + dir + " cannot be read (" + damaged.getMessage()
+                    + "); it is rebuilt from the stored key sections", damaged);
+            deleteContentsBlocking(dir);
+            index = new KeyIndex(dir, flushEntries);
+            index.loadBlocking();
+        }
         index.thread.start();
         return index;
+    }
+
+    private static void deleteContentsBlocking(Path dir) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                Files.delete(f);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clear the damaged key index in " + dir + ": " + e, e);
+        }
     }
 
     // ---- logs ----

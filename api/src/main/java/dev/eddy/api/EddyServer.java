@@ -59,6 +59,7 @@ public final class EddyServer {
         return openStore(vertx, config).compose(store -> {
             StreamMetrics metrics = telemetry.streamMetrics(config, store.backend());
             store.onCommit(metrics::storageCommit);
+            store.observeWrites(metrics.storagePhases());
             return Platform.start(vertx, store, config.platformOptions(), metrics)
                     .map(streams -> new EddyServer(vertx, config, store, streams, telemetry, metrics))
                     .compose(server -> server.listen().map(server))

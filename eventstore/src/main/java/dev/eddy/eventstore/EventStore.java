@@ -29,6 +29,13 @@ public interface EventStore extends Appender, LogReader, LogInspector, Timestamp
     default void onCommit(IntConsumer observer) {
     }
 
+    /**
+     * Tells {@code observer} where the time of writes goes (queue, apply, sync, hand-back); backends that cannot
+     * tell ignore it. Replaces an earlier observer.
+     */
+    default void observeWrites(WriteObserver observer) {
+    }
+
     /** Flushes and releases the backend; later calls fail with {@link StorageUnavailableException}. */
     Future<Void> close();
 

@@ -1,5 +1,6 @@
 package dev.eddy.platform;
 
+import dev.eddy.eventstore.WriteObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +35,11 @@ public final class StreamMetrics {
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
             Duration.ofSeconds(5), Duration.ofSeconds(10)};
+    /** Store phase buckets, seconds: 10 us to 100 ms. */
+    private static final Duration[] PHASE_BUCKETS = {
+            Duration.ofNanos(10_000), Duration.ofNanos(25_000), Duration.ofNanos(50_000), Duration.ofNanos(100_000),
+            Duration.ofNanos(250_000), Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2),
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(100)};
     /** A reader's lag counts for the iterator-age gauge this long after its last read. */
     private static final long AGE_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
 
@@ -42,10 +48,15 @@ public final class StreamMetrics {
     private final ConcurrentMap<String, PerStream> streams = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Timer> requestTimers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Timer> requestPhases = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Set<LongSupplier>> subscriptions = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, List<Meter>> subscriptionMeters = new ConcurrentHashMap<>();
     private final Timer storageAppend;
     private final DistributionSummary commitAppends;
+    private final Timer phaseQueue;
+    private final Timer phaseApply;
+    private final Timer phaseSync;
+    private final Timer phaseHandback;
     private final String backend;
 
     /**
@@ -66,8 +77,20 @@ public final class StreamMetrics {
                 .description("Appends acknowledged by one storage commit (group-commit size)")
                 .tags("backend", backend)
                 .register(registry);
+        this.phaseQueue = phase("queue", "A commit group's oldest write waiting for the store's writer");
+        this.phaseApply = phase("apply", "Checking, encoding and staging a commit group's writes");
+        this.phaseSync = phase("sync", "The commit itself (MapDB: one redo-log append and fdatasync)");
+        this.phaseHandback = phase("handback", "From the end of a commit to the write's completion on its caller's thread");
         Gauge.builder("eddy.streams", streams, m -> m.size())
                 .description("Streams that exist")
+                .register(registry);
+    }
+
+    private Timer phase(String phase, String description) {
+        return Timer.builder("eddy.storage.phase")
+                .description("Where a durable write's time goes inside the store: " + description)
+                .tags("backend", backend, "phase", phase)
+                .serviceLevelObjectives(PHASE_BUCKETS)
                 .register(registry);
     }
 
@@ -220,9 +243,39 @@ public final class StreamMetrics {
         storageAppend.record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Part of a request's time at the edge: {@code decode} (the body to a request tree) or {@code encode} (the
+     * answer to bytes, handed to the connection). The rest of the request's duration is the platform and the store.
+     */
+    public void requestPhase(String api, String phase, long nanos) {
+        requestPhases.computeIfAbsent(api + '\n' + phase, k -> Timer.builder("eddy.request.phase")
+                        .description("Where a request's time goes at the edge: decoding the body, encoding the answer")
+                        .tags("api", api, "phase", phase)
+                        .serviceLevelObjectives(PHASE_BUCKETS)
+                        .register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
     /** One storage commit that acknowledged {@code appends} appends. */
     public void storageCommit(int appends) {
         commitAppends.record(appends);
+    }
+
+    /** Where writes' time goes inside the store, for {@link dev.eddy.eventstore.EventStore#observeWrites}. */
+    public WriteObserver storagePhases() {
+        return new WriteObserver() {
+            @Override
+            public void committed(int writes, long queuedNanos, long applyNanos, long syncNanos) {
+                phaseQueue.record(queuedNanos, TimeUnit.NANOSECONDS);
+                phaseApply.record(applyNanos, TimeUnit.NANOSECONDS);
+                phaseSync.record(syncNanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void answered(long handbackNanos) {
+                phaseHandback.record(handbackNanos, TimeUnit.NANOSECONDS);
+            }
+        };
     }
 
     /**

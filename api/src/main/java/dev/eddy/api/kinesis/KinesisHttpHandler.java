@@ -62,7 +62,9 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
             }
             answer.onComplete(ar -> {
                 if (ar.succeeded()) {
+                    long encodeStarted = System.nanoTime();
                     send(request.response(), requestId, replyFormat, 200, ar.result(), null);
+                    metrics.requestPhase("kinesis", "encode", System.nanoTime() - encodeStarted);
                     metrics.request("kinesis", seen.operation, seen.stream, "success", System.nanoTime() - started);
                 } else {
                     KinesisException error = KinesisErrors.toWire(ar.cause());
@@ -101,7 +103,9 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
         }
         seen.operation = action;
         SigV4.parse(request.getHeader("Authorization"));
+        long decodeStarted = System.nanoTime();
         ObjectNode tree = parse(format, body);
+        metrics.requestPhase("kinesis", "decode", System.nanoTime() - decodeStarted);
         seen.stream = streamOf(tree);
         return api.invoke(action, new Params(tree, format));
     }

@@ -2,6 +2,7 @@ package dev.eddy.eventstore.impl;
 
 import dev.eddy.eventstore.EventStoreException;
 import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.WriteObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -47,6 +48,7 @@ final class GroupCommitWriter {
         final WriteOp<T> op;
         final long bytes;
         final Context context;
+        final long submitted = System.nanoTime();
         final Promise<T> promise = Promise.promise();
         T result;
         Throwable error;
@@ -61,10 +63,11 @@ final class GroupCommitWriter {
             result = op.applyBlocking(group);
         }
 
-        void complete() {
+        void complete(long committedAt, WriteObserver observer) {
             T r = result;
             Throwable e = error;
             context.runOnContext(v -> {
+                observer.answered(System.nanoTime() - committedAt);
                 if (e == null) {
                     promise.complete(r);
                 } else {
@@ -73,6 +76,16 @@ final class GroupCommitWriter {
             });
         }
     }
+
+    private static final WriteObserver NO_OBSERVER = new WriteObserver() {
+        @Override
+        public void committed(int writes, long queuedNanos, long applyNanos, long syncNanos) {
+        }
+
+        @Override
+        public void answered(long handbackNanos) {
+        }
+    };
 
     private final Vertx vertx;
     private final BatchStorage storage;
@@ -86,6 +99,7 @@ final class GroupCommitWriter {
     private volatile StorageUnavailableException fence;
 
     private volatile IntConsumer commitObserver = n -> { };
+    private volatile WriteObserver writeObserver = NO_OBSERVER;
     /** The engine's own work after each successful commit (its effects already published). */
     private final Runnable afterCommit;
 
@@ -121,6 +135,11 @@ final class GroupCommitWriter {
     /** Called on the writer thread with the number of operations of every successful commit. */
     void onCommit(IntConsumer observer) {
         commitObserver = observer;
+    }
+
+    /** Told where each commit's time goes, on the writer thread and on the callers' contexts. */
+    void observe(WriteObserver observer) {
+        writeObserver = observer;
     }
 
     /** Stops accepting writes, commits what is queued, closes the storage. Idempotent. */
@@ -168,7 +187,7 @@ final class GroupCommitWriter {
                 bytes += p.bytes;
             }
             closing = group.remove(closeMarker); // always last: submit refuses everything after it
-            runGroup(group);
+            runGroup(group, System.nanoTime());
         }
         // Nothing can be queued after the close marker (submit checks accepting under the same lock).
         try {
@@ -179,8 +198,9 @@ final class GroupCommitWriter {
         }
     }
 
-    private void runGroup(List<Pending<?>> group) {
+    private void runGroup(List<Pending<?>> group, long started) {
         CommitGroup commitGroup = new CommitGroup();
+        WriteObserver observer = writeObserver;
         if (fence == null) {
             for (Pending<?> p : group) {
                 try {
@@ -193,6 +213,7 @@ final class GroupCommitWriter {
                 }
             }
         }
+        long applied = System.nanoTime();
         if (fence == null) {
             try {
                 storage.commitBlocking();
@@ -200,22 +221,32 @@ final class GroupCommitWriter {
                 fence(new StorageUnavailableException("the event store failed to commit and was fenced: " + t, t));
             }
         }
+        long committed = System.nanoTime();
         if (fence == null) {
             try {
                 commitGroup.onCommit.forEach(Runnable::run);
-                afterCommit.run();
             } catch (Throwable t) {
                 // Committed, so the group is answered as such; but the in-memory state may be incomplete.
                 fence(new StorageUnavailableException("the event store failed after a commit and was fenced: " + t, t));
             }
             commitObserver.accept(group.size());
+            if (!group.isEmpty()) {
+                observer.committed(group.size(), started - group.get(0).submitted, applied - started, committed - applied);
+            }
         } else {
             for (Pending<?> p : group) {
                 p.error = fence;
             }
         }
         for (Pending<?> p : group) {
-            p.complete();
+            p.complete(committed, observer);
+        }
+        if (fence == null) {
+            try {
+                afterCommit.run(); // after the answers: the engine's housekeeping does not delay them
+            } catch (Throwable t) {
+                fence(new StorageUnavailableException("the event store failed after a commit and was fenced: " + t, t));
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import dev.eddy.eventstore.LogState;
 import dev.eddy.eventstore.ReadResult;
 import dev.eddy.eventstore.StorageUnavailableException;
 import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.WriteObserver;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -259,6 +260,11 @@ public abstract class StoreEngine implements EventStore {
     @Override
     public void onCommit(IntConsumer observer) {
         writer.onCommit(observer);
+    }
+
+    @Override
+    public void observeWrites(WriteObserver observer) {
+        writer.observe(observer);
     }
 
     private <T> Future<T> submit(long bytes, GroupCommitWriter.WriteOp<T> op) {

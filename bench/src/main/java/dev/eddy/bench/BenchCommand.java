@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

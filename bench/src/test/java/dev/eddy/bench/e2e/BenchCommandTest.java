@@ -1,4 +1,4 @@
-package dev.eddy.api.e2e;
+package dev.eddy.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +7,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 
-import static dev.eddy.api.e2e.BenchRun.bench;
+import static dev.eddy.bench.e2e.BenchRun.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

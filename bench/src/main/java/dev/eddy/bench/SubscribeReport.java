@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,9 +8,9 @@ import org.HdrHistogram.Histogram;
 import java.util.Locale;
 import java.util.LongSummaryStatistics;
 
-import static dev.eddy.api.bench.BenchCommand.ms;
-import static dev.eddy.api.bench.BenchCommand.rate;
-import static dev.eddy.api.bench.BenchCommand.round;
+import static dev.eddy.bench.BenchCommand.ms;
+import static dev.eddy.bench.BenchCommand.rate;
+import static dev.eddy.bench.BenchCommand.round;
 
 /** Prints the result of subscribe mode as text or as one JSON object. Stateless. */
 final class SubscribeReport {

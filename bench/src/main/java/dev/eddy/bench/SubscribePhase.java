@@ -35,8 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Subscribe mode (and latency mode, which is this with one subscriber): connects the WebSocket subscribers, then puts records one per PutRecord call on an open-loop
- * schedule and waits until every subscriber has received every acknowledged record (or stops receiving).
+ * Subscribe mode (and latency mode, which is this with one subscriber): connects the WebSocket subscribers,
+ * then puts records one per PutRecord call on an open-loop schedule and waits until every subscriber has
+ * received every acknowledged record (or stops receiving).
  * Used by one thread, the command's main thread, which blocks while it waits (never an event loop); the
  * subscribers run on their own Vert.x event loops, the SDK on its own threads.
  */
@@ -408,7 +409,6 @@ final class SubscribePhase {
                 http != null ? JSON_CONTENT_TYPE : putContentType.get(), v);
     }
 
-    /** The event-loop threads the subscribers' sockets run on. */
     /** One context on each of the instance's event loops (each instance of a verticle gets its own loop). */
     private List<Context> eventLoopContexts(Vertx vertx) throws Exception {
         List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -422,6 +422,7 @@ final class SubscribePhase {
         return List.copyOf(contexts);
     }
 
+    /** The event-loop threads the subscribers' sockets run on. */
     private List<Thread> eventLoopThreads() {
         return subscribers.stream().map(Subscriber::thread).filter(t -> t != null).distinct().toList();
     }

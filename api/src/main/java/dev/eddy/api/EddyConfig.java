@@ -200,7 +200,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         StringBuilder out = new StringBuilder();
         out.append("Eddy ").append(VERSION).append(" - a durable Kinesis-compatible streaming server\n\n")
                 .append("Usage: java -jar eddy.jar [options]\n")
-                .append("       java -jar eddy.jar bench [bench options]   (run 'bench --help')\n\n")
+                .append("       java -jar eddy.jar bench [bench options]   (runs eddy-bench.jar, the load generator; 'bench --help')\n\n")
                 .append("Options (flag > environment variable > default):\n");
         List<String[]> rows = new ArrayList<>();
         for (Setting s : SETTINGS) {

@@ -1,6 +1,5 @@
 package dev.eddy.api;
 
-import dev.eddy.api.bench.BenchCommand;
 import dev.eddy.eventstore.StorageUnavailableException;
 import io.vertx.core.Vertx;
 
@@ -9,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The command line: {@code java -jar eddy.jar [options]} runs the server until SIGTERM;
- * {@code java -jar eddy.jar bench ...} runs the load generator; {@code --help} lists the settings.
+ * {@code java -jar eddy.jar bench ...} runs the load generator's own jar ({@link BenchLauncher}); {@code --help}
+ * lists the settings.
  * Exit codes: 0 after a clean stop, 1 when the server cannot start, 2 on bad settings.
  */
 public final class Main {
@@ -19,7 +19,7 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("bench")) {
-            System.exit(BenchCommand.run(Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(BenchLauncher.run(Arrays.copyOfRange(args, 1, args.length), System.err));
         }
         if (EddyConfig.wantsHelp(args)) {
             System.out.print(EddyConfig.help());

@@ -159,6 +159,9 @@ class MetricsTest extends AbstractSdkTest {
         assertTrue(value(after, "eddy_storage_commit_appends_count{backend=\"" + eddy.server().backend() + "\"}") > 0);
         assertTrue(after.containsKey("eddy_get_records_iterator_age_seconds{" + s + "}"));
         assertTrue(after.keySet().stream().anyMatch(k -> k.startsWith("jvm_memory_used_bytes{")), "JVM meters");
+        // The standard Prometheus client's CPU counter (the bench reads it); Micrometer's ns variant stays out.
+        assertTrue(value(after, "process_cpu_seconds_total{}") > 0, "process_cpu_seconds_total");
+        assertFalse(after.keySet().stream().anyMatch(k -> k.startsWith("process_cpu_time_ns")));
 
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (value(scrape(), "eddy_subscriptions_open{group=\"\"," + s + "}") != 0) {

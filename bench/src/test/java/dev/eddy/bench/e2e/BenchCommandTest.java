@@ -1,4 +1,4 @@
-package dev.eddy.api.e2e;
+package dev.eddy.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +7,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 
-import static dev.eddy.api.e2e.BenchRun.bench;
+import static dev.eddy.bench.e2e.BenchRun.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,6 +33,25 @@ class BenchCommandTest extends AbstractEddyTest {
             assertEquals(0, json.at("/verify/" + field).asLong(), field);
         }
         assertEquals(run.out().strip(), json.toString(), "stdout is exactly one JSON object");
+        // The server's CPU from its /metrics, over each phase and over both (per record written).
+        for (String phase : List.of("write", "read", "total")) {
+            assertTrue(json.at("/serverCpu/" + phase + "/known").asBoolean(), run.out());
+            assertEquals(5000, json.at("/serverCpu/" + phase + "/records").asLong(), phase);
+        }
+        assertTrue(json.at("/serverCpu/total/seconds").asDouble() > 0, run.out());
+        assertTrue(json.at("/serverCpu/total/microsPerRecord").asDouble() > 0, run.out());
+        assertEquals("cbor", json.at("/config/wire").asText());
+        assertEquals("application/x-amz-cbor-1.1", json.at("/config/putContentType").asText());
+    }
+
+    @Test
+    void jsonWire() throws Exception {
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--records", "1000", "--record-size", "64",
+                "--batch", "100", "--wire", "json", "--json", "--no-progress");
+        assertEquals(0, run.exit(), run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertTrue(json.at("/verify/ok").asBoolean(), run.out());
+        assertEquals("application/x-amz-json-1.1", json.at("/config/putContentType").asText());
     }
 
     @Test
@@ -42,6 +61,8 @@ class BenchCommandTest extends AbstractEddyTest {
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("verify: OK"), run.out());
         assertTrue(run.out().contains("records/s"), run.out());
+        assertTrue(run.out().contains("server CPU: ") && run.out().contains(" us per record written and read back"),
+                run.out());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import java.math.BigInteger;
 import java.util.Arrays;

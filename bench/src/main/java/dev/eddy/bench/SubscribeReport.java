@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,11 +8,11 @@ import org.HdrHistogram.Histogram;
 import java.util.Locale;
 import java.util.LongSummaryStatistics;
 
-import static dev.eddy.api.bench.BenchCommand.ms;
-import static dev.eddy.api.bench.BenchCommand.rate;
-import static dev.eddy.api.bench.BenchCommand.round;
+import static dev.eddy.bench.BenchCommand.ms;
+import static dev.eddy.bench.BenchCommand.rate;
+import static dev.eddy.bench.BenchCommand.round;
 
-/** Prints the result of subscribe mode as text or as one JSON object. Stateless. */
+/** Prints the result of subscribe mode, or of latency mode (the same run with one subscriber), as text or as one JSON object. Stateless. */
 final class SubscribeReport {
 
     private SubscribeReport() {
@@ -30,6 +30,8 @@ final class SubscribeReport {
         }
         produce.put("recordsPerSec", round(rate(r.acknowledged(), r.produceSeconds()), 1));
         produce.put("seconds", round(r.produceSeconds(), 3));
+        produce.put("measuredAcks", r.ackFromScheduledMicros().getTotalCount());
+        latency(produce.putObject("ackLatencyMs"), r.ackFromScheduledMicros());
         latency(produce.putObject("putLatencyMs"), r.putLatencyMicros());
         latency(produce.putObject("sendLagMs"), r.sendLagMicros());
         ObjectNode subscribe = root.putObject("subscribe");
@@ -56,6 +58,7 @@ final class SubscribeReport {
                 o.put("problem", s.problem());
             }
         }
+        r.serverCpu().json(root.putObject("serverCpu"));
         SubscribePhase.Verification v = r.verification();
         ObjectNode verify = root.putObject("verify");
         verify.put("ok", v.ok());
@@ -68,9 +71,15 @@ final class SubscribeReport {
         verify.put("putErrors", v.putErrors());
         verify.put("receivedUnacknowledged", v.receivedUnacknowledged());
         ObjectNode config = root.putObject("config");
-        config.put("mode", "subscribe");
+        config.put("mode", options.latency() ? "latency" : "subscribe");
         config.put("endpoint", options.endpoint().toString());
         config.put("stream", options.stream());
+        config.put("producer", options.producer());
+        config.put("wire", options.wire());
+        if (r.putContentType() != null) {
+            config.put("putContentType", r.putContentType());
+        }
+        config.put("prewarmCalls", SubscribePhase.prewarmCalls(options.rate()));
         config.put("subscribers", options.subscribers());
         config.put("rate", options.rate());
         config.put("durationSeconds", options.duration().toMillis() / 1000.0);
@@ -99,22 +108,37 @@ final class SubscribeReport {
 
     static String text(BenchOptions options, SubscribePhase.Result r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "eddy bench --subscribe: stream %s at %s, %d subscribers, %,d records/s "
-                        + "of %,d bytes for %s after a %s warm-up, %d shards, %d keys, %d client event loop(s)%n",
-                options.stream(), options.endpoint(), options.subscribers(), options.rate(), options.recordSize(),
-                seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
-                options.keys(), options.eventLoops()));
+        String producer = "producer " + options.producer() + ", wire " + options.wire()
+                + (r.putContentType() != null ? " (" + r.putContentType() + ")" : "");
+        if (options.latency()) {
+            sb.append(String.format(Locale.ROOT, "eddy bench --latency: stream %s at %s, %,d records/s of %,d bytes "
+                            + "for %s after a %s warm-up, %d shard(s), %d keys, one subscriber, %s%n",
+                    options.stream(), options.endpoint(), options.rate(), options.recordSize(),
+                    seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
+                    options.keys(), producer));
+        } else {
+            sb.append(String.format(Locale.ROOT, "eddy bench --subscribe: stream %s at %s, %d subscribers, %,d "
+                            + "records/s of %,d bytes for %s after a %s warm-up, %d shards, %d keys, %d client event "
+                            + "loop(s), %s%n",
+                    options.stream(), options.endpoint(), options.subscribers(), options.rate(), options.recordSize(),
+                    seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
+                    options.keys(), options.eventLoops(), producer));
+        }
         sb.append(String.format(Locale.ROOT, "produce: %,d of %,d records acknowledged (%,d failed) in %.2f s = "
                         + "%,.0f records/s, one PutRecord each%n", r.acknowledged(), r.planned(), r.putErrors(),
                 r.produceSeconds(), rate(r.acknowledged(), r.produceSeconds())));
-        sb.append("  PutRecord latency after the warm-up: ").append(latency(r.putLatencyMicros())).append(System.lineSeparator());
-        sb.append("  send behind schedule: ").append(latency(r.sendLagMicros())).append(System.lineSeparator());
+        sb.append(String.format(Locale.ROOT, "acknowledgement latency (PutRecord answered), %,d records after the "
+                + "warm-up:%n", r.ackFromScheduledMicros().getTotalCount()));
+        sb.append("  from the scheduled send: ").append(latency(r.ackFromScheduledMicros())).append(System.lineSeparator());
+        sb.append("  from the actual send:    ").append(latency(r.putLatencyMicros())).append(System.lineSeparator());
+        sb.append("  send behind schedule:    ").append(latency(r.sendLagMicros())).append(System.lineSeparator());
         if (r.firstPutError() != null) {
             sb.append("  first put error: ").append(r.firstPutError()).append(System.lineSeparator());
         }
-        sb.append(String.format(Locale.ROOT, "put-to-receive latency from the scheduled send, %,d events after the "
-                + "warm-up:%n  %s%n", r.fromScheduledMicros().getTotalCount(), latency(r.fromScheduledMicros())));
-        sb.append("  from the actual send: ").append(latency(r.fromSentMicros())).append(System.lineSeparator());
+        sb.append(String.format(Locale.ROOT, "put-to-receive latency, %,d events after the warm-up:%n",
+                r.fromScheduledMicros().getTotalCount()));
+        sb.append("  from the scheduled send: ").append(latency(r.fromScheduledMicros())).append(System.lineSeparator());
+        sb.append("  from the actual send:    ").append(latency(r.fromSentMicros())).append(System.lineSeparator());
         LongSummaryStatistics received = r.subscribers().stream()
                 .mapToLong(SubscribePhase.SubscriberResult::distinct).summaryStatistics();
         sb.append(String.format(Locale.ROOT, "subscribers: %,d to %,d records each; largest backlog %,d records; "
@@ -122,6 +146,7 @@ final class SubscribeReport {
                         + "bench process %.0f%%%n",
                 received.getMin(), received.getMax(), r.maxBacklog(), r.drainSeconds(), r.eventLoopCpuPercent(),
                 r.processCpuPercent()));
+        sb.append(r.serverCpu().text("server CPU")).append(System.lineSeparator());
         SubscribePhase.Verification v = r.verification();
         sb.append(String.format(Locale.ROOT, "verify: %s: %,d acknowledged records x %d subscribers; lost %d, "
                         + "duplicated %d, out of shard order %d, corrupted %d, error frames or early closes %d, "

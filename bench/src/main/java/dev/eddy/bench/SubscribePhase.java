@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.BitSet;
 import java.util.List;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Subscribe mode: connects the WebSocket subscribers, then puts records one per PutRecord call on an open-loop
- * schedule and waits until every subscriber has received every acknowledged record (or stops receiving).
+ * Subscribe mode (and latency mode, which is this with one subscriber): connects the WebSocket subscribers,
+ * then puts records one per PutRecord call on an open-loop schedule and waits until every subscriber has
+ * received every acknowledged record (or stops receiving).
  * Used by one thread, the command's main thread, which blocks while it waits (never an event loop); the
  * subscribers run on their own Vert.x event loops, the SDK on its own threads.
  */
@@ -43,9 +45,10 @@ final class SubscribePhase {
 
     /** What the subscribe run measured and found. */
     record Result(long planned, long acknowledged, long putErrors, String firstPutError, double produceSeconds,
-                  Histogram putLatencyMicros, Histogram sendLagMicros, Histogram fromScheduledMicros,
-                  Histogram fromSentMicros, List<SubscriberResult> subscribers, long maxBacklog, double drainSeconds,
-                  double eventLoopCpuPercent, double processCpuPercent, Verification verification) {
+                  Histogram putLatencyMicros, Histogram ackFromScheduledMicros, Histogram sendLagMicros,
+                  Histogram fromScheduledMicros, Histogram fromSentMicros, List<SubscriberResult> subscribers,
+                  long maxBacklog, double drainSeconds, double eventLoopCpuPercent, double processCpuPercent,
+                  ServerCpu serverCpu, String putContentType, Verification verification) {
     }
 
     /** One subscriber's counts. */
@@ -64,11 +67,18 @@ final class SubscribePhase {
     /** How long subscribers may go without receiving anything, after the producer stopped, before they count as done. */
     private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
-    /** At most this many PutRecord calls before the subscribers connect, to warm the SDK up; not part of the run. */
-    private static final int PREWARM_RECORDS = 3000;
+    /**
+     * At most this many PutRecord calls before the subscribers connect, to warm the producer up (three seconds'
+     * worth of the rate, at least 100); not part of the run. They are not paced at the rate (16 in flight), so a
+     * low rate does not make them slow.
+     */
+    static final int PREWARM_RECORDS = 3000;
+    private static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 
     private final KinesisAsyncClient client;
     private final BenchOptions options;
+    private final ServerCpu.Probe serverCpu;
+    private final AtomicReference<String> putContentType;
     private final Schedule schedule;
     /** The {@code --producer http} client, else {@code null}. */
     private HttpClient http;
@@ -79,12 +89,22 @@ final class SubscribePhase {
     private final AtomicLong putErrors = new AtomicLong();
     private final AtomicReference<String> firstPutError = new AtomicReference<>();
     private final BitSet ackedIds;
+    /** Acknowledgement latency from the actual send, after the warm-up. */
     private final ConcurrentHistogram putLatency = new ConcurrentHistogram(MAX_MICROS, 3);
+    /** Acknowledgement latency from the scheduled send, after the warm-up. */
+    private final ConcurrentHistogram ackFromScheduled = new ConcurrentHistogram(MAX_MICROS, 3);
     private final Histogram sendLag = new Histogram(MAX_MICROS, 3);
 
-    SubscribePhase(KinesisAsyncClient client, BenchOptions options) {
+    /**
+     * @param serverCpu      reads the server's CPU counter before and after the schedule
+     * @param putContentType the SDK's PutRecord Content-Type once seen (the {@code sdk} producer's wire format)
+     */
+    SubscribePhase(KinesisAsyncClient client, BenchOptions options, ServerCpu.Probe serverCpu,
+                   AtomicReference<String> putContentType) {
         this.client = client;
         this.options = options;
+        this.serverCpu = serverCpu;
+        this.putContentType = putContentType;
         long warmup = options.warmup().toMillis() * options.rate() / 1000;
         long measured = Math.max(1, options.duration().toMillis() * options.rate() / 1000);
         this.schedule = new Schedule(options.rate(), warmup + measured, warmup);
@@ -162,6 +182,7 @@ final class SubscribePhase {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long loopCpuBefore = cpu(threads, loops);
         long processCpuBefore = processCpu();
+        OptionalDouble serverCpuBefore = serverCpu.read();
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
         schedule.begin(start);
         long maxBacklog = produce();
@@ -174,6 +195,8 @@ final class SubscribePhase {
         double wall = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
         double loopCpu = (cpu(threads, loops) - loopCpuBefore) / 1e9 / wall * 100;
         double processCpu = processCpuBefore < 0 ? -1 : (processCpu() - processCpuBefore) / 1e9 / wall * 100;
+        ServerCpu server = ServerCpu.between(serverCpuBefore, serverCpu.read(), acked.get(), options.subscribers() == 1
+                ? "record put and delivered" : "record put and delivered to " + options.subscribers() + " subscribers");
 
         List<Future<Void>> closing = new ArrayList<>();
         for (Subscriber s : subscribers) {
@@ -181,7 +204,7 @@ final class SubscribePhase {
         }
         Future.join(closing).toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
         ws.close().toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
-        return result(produceSeconds, maxBacklog, drainSeconds, loopCpu, processCpu);
+        return result(produceSeconds, maxBacklog, drainSeconds, loopCpu, processCpu, server);
     }
 
     /**
@@ -189,7 +212,7 @@ final class SubscribePhase {
      * client does not fall seconds behind it; these records go before the subscribers connect and are not counted.
      */
     private void prewarm() throws Exception {
-        int n = (int) Math.min(PREWARM_RECORDS, Math.max(100, options.rate() * 3L));
+        int n = prewarmCalls(options.rate());
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int i = 0; i < n && failure.get() == null; i++) {
@@ -210,6 +233,11 @@ final class SubscribePhase {
         if (failure.get() != null) {
             throw new IllegalStateException("warming up PutRecord failed: " + failure.get(), failure.get());
         }
+    }
+
+    /** The number of unmeasured PutRecord calls that warm the producer up before a run at {@code rate}. */
+    static int prewarmCalls(int rate) {
+        return (int) Math.min(PREWARM_RECORDS, Math.max(100, rate * 3L));
     }
 
     /** Sends every record at its due time (or at once, when late); returns the largest backlog seen. */
@@ -254,7 +282,10 @@ final class SubscribePhase {
                 failed(err);
             } else {
                 if (schedule.measured(id)) {
-                    putLatency.recordValue(Math.min(MAX_MICROS, (System.nanoTime() - now) / 1000));
+                    long answered = System.nanoTime();
+                    putLatency.recordValue(Math.min(MAX_MICROS, (answered - now) / 1000));
+                    ackFromScheduled.recordValue(Math.max(0, Math.min(MAX_MICROS,
+                            (answered - schedule.dueNanos(id)) / 1000)));
                 }
                 synchronized (ackedIds) {
                     ackedIds.set((int) id);
@@ -271,7 +302,7 @@ final class SubscribePhase {
                 .put("Data", Base64.getEncoder().encodeToString(data)).encode());
         // The body is asked for in the same callback that gets the response, so none of it can pass unread.
         return http.request(HttpMethod.POST, "/")
-                .compose(request -> request.putHeader("Content-Type", "application/x-amz-json-1.1")
+                .compose(request -> request.putHeader("Content-Type", JSON_CONTENT_TYPE)
                         .putHeader("X-Amz-Target", "Kinesis_20131202.PutRecord")
                         .send(body)
                         .compose(response -> response.body().compose(answer -> response.statusCode() == 200
@@ -335,7 +366,7 @@ final class SubscribePhase {
     }
 
     private Result result(double produceSeconds, long maxBacklog, double drainSeconds, double loopCpu,
-                          double processCpu) {
+                          double processCpu, ServerCpu server) {
         Histogram fromScheduled = new Histogram(MAX_MICROS, 3);
         Histogram fromSent = new Histogram(MAX_MICROS, 3);
         List<SubscriberResult> results = new ArrayList<>();
@@ -373,11 +404,11 @@ final class SubscribePhase {
         Verification v = new Verification(expected, lost, duplicated, reordered, corrupted, errors, putErrors.get(),
                 unacked);
         return new Result(schedule.total(), acked.get(), putErrors.get(), firstPutError.get(), produceSeconds,
-                putLatency.copy(), sendLag.copy(), fromScheduled, fromSent, results, maxBacklog, drainSeconds,
-                loopCpu, processCpu, v);
+                putLatency.copy(), ackFromScheduled.copy(), sendLag.copy(), fromScheduled, fromSent, results,
+                maxBacklog, drainSeconds, loopCpu, processCpu, server,
+                http != null ? JSON_CONTENT_TYPE : putContentType.get(), v);
     }
 
-    /** The event-loop threads the subscribers' sockets run on. */
     /** One context on each of the instance's event loops (each instance of a verticle gets its own loop). */
     private List<Context> eventLoopContexts(Vertx vertx) throws Exception {
         List<Context> contexts = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -391,6 +422,7 @@ final class SubscribePhase {
         return List.copyOf(contexts);
     }
 
+    /** The event-loop threads the subscribers' sockets run on. */
     private List<Thread> eventLoopThreads() {
         return subscribers.stream().map(Subscriber::thread).filter(t -> t != null).distinct().toList();
     }

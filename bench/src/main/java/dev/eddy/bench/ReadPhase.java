@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.GetRecordsRequest;

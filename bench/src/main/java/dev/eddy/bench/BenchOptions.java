@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -17,7 +17,7 @@ import java.util.UUID;
  * @param batch       entries per PutRecords call (1..500)
  * @param concurrency PutRecords calls in flight
  * @param stream      the stream name
- * @param json        print one JSON object instead of text
+ * @param json        print one JSON object instead of text (the report's format, not the wire's: see {@code wire})
  * @param http2       talk HTTP/2 (cleartext, prior knowledge) instead of HTTP/1.1
  * @param keep        keep the stream at the end instead of deleting it
  * @param progress    print a progress line on stderr
@@ -29,11 +29,15 @@ import java.util.UUID;
  * @param eventLoops  Vert.x event loops the subscribers share (subscribe mode)
  * @param producer    subscribe mode's producer: {@code sdk} (the AWS SDK v2) or {@code http} (Kinesis JSON
  *                    PutRecord requests from a Vert.x HTTP client: the same wire calls at a fraction of the CPU)
+ * @param latency     latency mode: subscribe mode with one subscriber, reporting acknowledgement latency too
+ *                    ({@code subscribe} is then true as well)
+ * @param wire        the AWS SDK's wire format: {@code cbor} (the SDK v2's default) or {@code json} (JSON 1.1);
+ *                    the {@code http} producer always speaks JSON
  */
 public record BenchOptions(URI endpoint, long records, int recordSize, int shards, int keys, int batch,
                            int concurrency, String stream, boolean json, boolean http2, boolean keep,
                            boolean progress, boolean subscribe, int subscribers, int rate, Duration duration,
-                           Duration warmup, int eventLoops, String producer) {
+                           Duration warmup, int eventLoops, String producer, boolean latency, String wire) {
 
     /** Record size of subscribe mode unless {@code --record-size} is given: small frames, many of them. */
     static final int SUBSCRIBE_RECORD_SIZE = 100;
@@ -46,6 +50,10 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
             shard) and reports throughput and latency. Exit code: 0 verified, 1 not verified or failed,
             2 bad arguments.
 
+            In every mode the bench reads the server's process_cpu_seconds_total from its /metrics before and
+            after the measured phase(s) and reports the server's CPU per record ("unknown" when the server runs
+            with --metrics false or /metrics cannot be reached; the run goes on).
+
               --endpoint URL      Kinesis endpoint (required), e.g. http://localhost:4567
               --records N         records to write (default 200000)
               --record-size B     bytes of data per record, at least 32 (default 1024)
@@ -56,7 +64,9 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
               --stream NAME       stream name (default: a fresh unique name)
               --keep              keep the stream afterwards (default: delete it)
               --http2             use HTTP/2 cleartext (prior knowledge) instead of HTTP/1.1
-              --json              print exactly one JSON object on stdout
+              --wire W            the AWS SDK's wire format: cbor (the SDK v2's default) or json (JSON 1.1)
+              --json              print the report as exactly one JSON object on stdout (the report's format;
+                                  the wire's is --wire)
               --no-progress       no progress line on stderr
               --help              this text
 
@@ -79,6 +89,18 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
               --producer P        sdk: PutRecord through the AWS SDK v2 (default); http: the same Kinesis
                                   JSON PutRecord calls from a Vert.x HTTP client (keep-alive, unsigned),
                                   which costs the 2-core machine far less CPU than the SDK
+
+            Latency mode (--latency): subscribe mode with exactly one subscriber. Single-record PutRecord calls
+            at --rate on the same open-loop schedule, reporting the acknowledgement latency (PutRecord answered)
+            and the put-to-receive latency at the subscriber, each p50/p90/p99/p99.9/max, measured from the
+            scheduled send and from the actual send. The warm-up calls before the schedule (3 s worth of --rate,
+            100 to 3,000, 16 in flight) are not paced at the rate, so low rates start at once; --rate 20
+            --duration 60s measures 1,200 records. Defaults here: --rate 1000, --duration 30s, --warmup 5s,
+            --shards 1, --record-size 100, --producer sdk, --wire cbor; --subscribers does not apply.
+
+              --latency           run latency mode
+              --producer P        as above (http always speaks JSON 1.1; --wire applies to sdk)
+              --wire W            cbor (default) or json, the SDK producer's wire format
             """;
 
     /** Thrown for a bad command line; the message says which argument and what was expected. */
@@ -111,7 +133,11 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         Duration warmup = Duration.ofSeconds(5);
         int eventLoops = 1;
         String producer = "sdk";
+        boolean latency = false;
+        String wire = null;
         boolean recordSizeGiven = false;
+        boolean shardsGiven = false;
+        boolean subscribersGiven = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -130,7 +156,17 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
                 case "--keep" -> keep = true;
                 case "--no-progress" -> progress = false;
                 case "--subscribe" -> subscribe = true;
-                case "--subscribers" -> subscribers = (int) number(name, value(args, i, inline, name), 1, 10_000);
+                case "--latency" -> latency = true;
+                case "--wire" -> {
+                    wire = value(args, i, inline, name);
+                    if (!wire.equals("cbor") && !wire.equals("json")) {
+                        throw new BadArgumentException("--wire must be cbor or json, got '" + wire + "'");
+                    }
+                }
+                case "--subscribers" -> {
+                    subscribers = (int) number(name, value(args, i, inline, name), 1, 10_000);
+                    subscribersGiven = true;
+                }
                 case "--rate" -> rate = (int) number(name, value(args, i, inline, name), 1, 1_000_000);
                 case "--duration" -> duration = duration(name, value(args, i, inline, name), Duration.ofMillis(100));
                 case "--warmup" -> warmup = duration(name, value(args, i, inline, name), Duration.ZERO);
@@ -148,7 +184,10 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
                             1024 * 1024 - 16);
                     recordSizeGiven = true;
                 }
-                case "--shards" -> shards = (int) number(name, value(args, i, inline, name), 1, 10_000);
+                case "--shards" -> {
+                    shards = (int) number(name, value(args, i, inline, name), 1, 10_000);
+                    shardsGiven = true;
+                }
                 case "--keys" -> keys = (int) number(name, value(args, i, inline, name), 1, 1_000_000);
                 case "--batch" -> batch = (int) number(name, value(args, i, inline, name), 1, 500);
                 case "--concurrency" -> concurrency = (int) number(name, value(args, i, inline, name), 1, 1024);
@@ -165,6 +204,27 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         if (stream == null) {
             stream = "eddy-bench-" + UUID.randomUUID().toString().substring(0, 8);
         }
+        if (latency && subscribe) {
+            throw new BadArgumentException("--latency and --subscribe are two modes: give one of them");
+        }
+        if (latency && subscribersGiven) {
+            throw new BadArgumentException("--latency measures through exactly one subscriber: use --subscribe for "
+                    + "--subscribers");
+        }
+        if (producer.equals("http") && "cbor".equals(wire)) {
+            throw new BadArgumentException("--producer http always speaks JSON 1.1: --wire cbor applies to --producer "
+                    + "sdk only");
+        }
+        if (wire == null) {
+            wire = producer.equals("http") ? "json" : "cbor";
+        }
+        if (latency) {
+            subscribe = true;
+            subscribers = 1;
+            if (!shardsGiven) {
+                shards = 1;
+            }
+        }
         if (subscribe && (warmup.toMillis() + duration.toMillis()) / 1000.0 * rate > 100_000_000) {
             throw new BadArgumentException("--rate x (--warmup + --duration) must be at most 100,000,000 records");
         }
@@ -172,13 +232,14 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
             recordSize = SUBSCRIBE_RECORD_SIZE;
         }
         return new BenchOptions(endpoint, records, recordSize, shards, keys, batch, concurrency, stream, json,
-                http2, keep, progress, subscribe, subscribers, rate, duration, warmup, eventLoops, producer);
+                http2, keep, progress, subscribe, subscribers, rate, duration, warmup, eventLoops, producer, latency, wire);
     }
 
     private static boolean takesValue(String name) {
         return switch (name) {
             case "--endpoint", "--records", "--record-size", "--shards", "--keys", "--batch", "--concurrency",
-                 "--stream", "--subscribers", "--rate", "--duration", "--warmup", "--event-loops", "--producer" -> true;
+                 "--stream", "--subscribers", "--rate", "--duration", "--warmup", "--event-loops", "--producer",
+                 "--wire" -> true;
             default -> false;
         };
     }

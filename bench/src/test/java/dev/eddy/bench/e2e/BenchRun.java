@@ -1,6 +1,6 @@
-package dev.eddy.api.e2e;
+package dev.eddy.bench.e2e;
 
-import dev.eddy.api.bench.BenchCommand;
+import dev.eddy.bench.BenchCommand;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

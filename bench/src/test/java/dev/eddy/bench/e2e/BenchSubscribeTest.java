@@ -1,4 +1,4 @@
-package dev.eddy.api.e2e;
+package dev.eddy.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -7,7 +7,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.util.List;
 
-import static dev.eddy.api.e2e.BenchRun.bench;
+import static dev.eddy.bench.e2e.BenchRun.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,8 +41,12 @@ class BenchSubscribeTest extends AbstractEddyTest {
             assertEquals(600, s.path("events").asLong(), s.toString());
             assertEquals(600, s.path("distinct").asLong(), s.toString());
         }
-        // 400 records after the 1 s warm-up, at each of 3 subscribers.
+        // 400 records after the 1 s warm-up, at each of 3 subscribers; each acknowledged once.
         assertEquals(1200, json.at("/subscribe/measuredEvents").asLong());
+        assertEquals(400, json.at("/produce/measuredAcks").asLong());
+        assertTrue(json.at("/serverCpu/known").asBoolean(), run.out());
+        assertTrue(json.at("/serverCpu/seconds").asDouble() > 0, run.out());
+        assertEquals(600, json.at("/serverCpu/records").asLong());
         for (String field : List.of("p50", "p90", "p99", "p999", "max")) {
             assertTrue(json.at("/subscribe/latencyMs/" + field).isNumber(), field);
             assertTrue(json.at("/subscribe/latencyFromSendMs/" + field).isNumber(), field);
@@ -56,6 +60,7 @@ class BenchSubscribeTest extends AbstractEddyTest {
         assertEquals(0, run.exit(), run.out() + run.err());
         assertTrue(run.out().contains("verify: OK"), run.out());
         assertTrue(run.out().contains("put-to-receive latency"), run.out());
+        assertTrue(run.out().contains("server CPU: "), run.out());
     }
 
     @Test

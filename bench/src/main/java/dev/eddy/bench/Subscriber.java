@@ -1,4 +1,4 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

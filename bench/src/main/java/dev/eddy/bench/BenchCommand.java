@@ -1,10 +1,14 @@
-package dev.eddy.api.bench;
+package dev.eddy.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.Protocol;
@@ -17,12 +21,16 @@ import software.amazon.awssdk.services.kinesis.waiters.KinesisAsyncWaiter;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code eddy bench}: creates a stream, writes records with PutRecords, reads them back with GetRecords,
  * verifies them and prints throughput, latency and the verdict; or, with {@code --subscribe}, measures
- * put-to-receive latency of WebSocket subscribers ({@link SubscribePhase}). Not thread-safe; one run per call.
+ * put-to-receive latency of WebSocket subscribers ({@link SubscribePhase}); or, with {@code --latency}, the
+ * same with one subscriber, reporting acknowledgement latency too. Every mode reports the server's CPU per
+ * record ({@link ServerCpu}). Not thread-safe; one run per call.
  */
 public final class BenchCommand {
 
@@ -68,14 +76,20 @@ public final class BenchCommand {
         }
     }
 
-    private record Outcome(WritePhase.Result write, ReadPhase.Result read) {
+    /**
+     * What the default mode measured; the server's CPU over the write phase (per record written), the read
+     * phase (per record read) and both (per record written, each also read back once).
+     */
+    private record Outcome(WritePhase.Result write, ReadPhase.Result read, ServerCpu writeCpu, ServerCpu readCpu,
+                           ServerCpu totalCpu, String putContentType) {
     }
 
     private static int runSubscribe(BenchOptions options, PrintStream out, PrintStream err) {
         try {
-            SubscribePhase.Result result = withStream(options, err, (client, progress) -> {
-                SubscribePhase phase = new SubscribePhase(client, options);
-                progress.phase("subscribe", phase.planned(), phase::acknowledged,
+            SubscribePhase.Result result = withStream(options, err, (client, progress, contentType) -> {
+                SubscribePhase phase = new SubscribePhase(client, options, new ServerCpu.Probe(options.endpoint()),
+                        contentType);
+                progress.phase(options.latency() ? "latency" : "subscribe", phase.planned(), phase::acknowledged,
                         () -> String.format(Locale.ROOT, "; slowest subscriber %,d", phase.slowestSubscriber()));
                 return phase.run();
             });
@@ -92,19 +106,65 @@ public final class BenchCommand {
 
     /** What runs against the bench stream once it is ACTIVE. */
     private interface Body<T> {
-        T run(KinesisAsyncClient client, Progress progress) throws Exception;
+        /** {@code putContentType} holds the Content-Type of the SDK's first PutRecord(s) request, once sent. */
+        T run(KinesisAsyncClient client, Progress progress, AtomicReference<String> putContentType) throws Exception;
     }
 
     private static Outcome execute(BenchOptions options, PrintStream err) throws Exception {
-        return withStream(options, err, (client, progress) -> {
+        ServerCpu.Probe cpu = new ServerCpu.Probe(options.endpoint());
+        return withStream(options, err, (client, progress, contentType) -> {
             WritePhase write = new WritePhase(client, options);
             progress.phase("write", options.records(), write::acknowledged);
+            OptionalDouble before = cpu.read();
             WritePhase.Result written = write.run();
+            OptionalDouble between = cpu.read();
             ReadPhase read = new ReadPhase(client, options);
             progress.phase("read", options.records(), read::received);
             ReadPhase.Result readBack = read.run();
-            return new Outcome(written, readBack);
+            OptionalDouble after = cpu.read();
+            return new Outcome(written, readBack,
+                    ServerCpu.between(before, between, written.records(), "record written"),
+                    ServerCpu.between(between, after, readBack.records(), "record read"),
+                    ServerCpu.between(before, after, written.records(), "record written and read back"),
+                    contentType.get());
         });
+    }
+
+    /**
+     * The SDK client in the wire format of {@code --wire}. The SDK reads {@code aws.cborEnabled} once, when a
+     * client is built, so the property is set only around the build (and restored, for runs inside a test JVM).
+     */
+    static KinesisAsyncClient kinesisClient(BenchOptions options, SdkAsyncHttpClient http,
+                                            AtomicReference<String> putContentType) {
+        ExecutionInterceptor wireProbe = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                String operation = attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
+                if (putContentType.get() == null && operation != null && operation.startsWith("PutRecord")) {
+                    context.httpRequest().firstMatchingHeader("Content-Type").ifPresent(t ->
+                            putContentType.compareAndSet(null, t));
+                }
+            }
+        };
+        synchronized (BenchCommand.class) {
+            String previous = System.getProperty("aws.cborEnabled");
+            System.setProperty("aws.cborEnabled", String.valueOf(options.wire().equals("cbor")));
+            try {
+                return KinesisAsyncClient.builder()
+                        .endpointOverride(options.endpoint())
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("eddy", "eddy")))
+                        .httpClient(http)
+                        .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(2)).addExecutionInterceptor(wireProbe))
+                        .build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty("aws.cborEnabled");
+                } else {
+                    System.setProperty("aws.cborEnabled", previous);
+                }
+            }
+        }
     }
 
     /** Creates the bench stream, waits until it is ACTIVE, runs {@code body}, and deletes the stream unless kept. */
@@ -116,13 +176,8 @@ public final class BenchCommand {
                         options.concurrency() * 2 + options.shards() + 4))
                 .connectionAcquisitionTimeout(Duration.ofSeconds(60))
                 .build();
-        KinesisAsyncClient client = KinesisAsyncClient.builder()
-                .endpointOverride(options.endpoint())
-                .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("eddy", "eddy")))
-                .httpClient(http)
-                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofMinutes(2)))
-                .build();
+        AtomicReference<String> putContentType = new AtomicReference<>();
+        KinesisAsyncClient client = kinesisClient(options, http, putContentType);
         boolean created = false;
         try (Progress progress = new Progress(err, options.progress())) {
             client.createStream(b -> b.streamName(options.stream()).shardCount(options.shards())).join();
@@ -139,7 +194,7 @@ public final class BenchCommand {
                             throw new IllegalStateException("stream " + options.stream() + " never became ACTIVE", t);
                         });
             }
-            return body.run(client, progress);
+            return body.run(client, progress, putContentType);
         } finally {
             if (created && !options.keep()) {
                 try {
@@ -199,9 +254,18 @@ public final class BenchCommand {
         verify.put("reordered", v.reordered());
         verify.put("nonIncreasing", v.nonIncreasing());
         verify.put("misroutedKeys", v.misroutedKeys());
+        ObjectNode cpu = root.putObject("serverCpu");
+        outcome.writeCpu.json(cpu.putObject("write"));
+        outcome.readCpu.json(cpu.putObject("read"));
+        outcome.totalCpu.json(cpu.putObject("total"));
         ObjectNode config = root.putObject("config");
+        config.put("mode", "write-read");
         config.put("endpoint", options.endpoint().toString());
         config.put("stream", options.stream());
+        config.put("wire", options.wire());
+        if (outcome.putContentType != null) {
+            config.put("putContentType", outcome.putContentType);
+        }
         config.put("records", options.records());
         config.put("recordSize", options.recordSize());
         config.put("shards", options.shards());
@@ -218,9 +282,10 @@ public final class BenchCommand {
         Verification v = r.verification();
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "eddy bench: stream %s at %s, %,d records of %,d bytes, %d shards, "
-                        + "%d keys, batch %d, concurrency %d%s%n",
+                        + "%d keys, batch %d, concurrency %d, wire %s%s%n",
                 options.stream(), options.endpoint(), options.records(), options.recordSize(), options.shards(),
-                options.keys(), options.batch(), options.concurrency(), options.http2() ? ", HTTP/2" : ""));
+                options.keys(), options.batch(), options.concurrency(), options.wire(),
+                options.http2() ? ", HTTP/2" : ""));
         sb.append(String.format(Locale.ROOT, "write: %,d records in %.2f s = %,.0f records/s, %.1f MiB/s; "
                         + "PutRecords latency p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d calls, %,d entries retried)%n",
                 w.records(), w.seconds(), rate(w.records(), w.seconds()), rate(w.bytes() / MIB, w.seconds()),
@@ -235,6 +300,13 @@ public final class BenchCommand {
                         + "corrupted %d, reordered %d, non-increasing sequence numbers %d, keys on several shards %d%n",
                 v.ok() ? "OK" : "FAILED", v.distinct(), v.expected(), v.lost(), v.duplicated(), v.corrupted(),
                 v.reordered(), v.nonIncreasing(), v.misroutedKeys()));
+        if (outcome.totalCpu.known()) {
+            sb.append(outcome.totalCpu.text("server CPU")).append(System.lineSeparator());
+            sb.append("  ").append(outcome.writeCpu.text("write phase")).append("; ")
+                    .append(outcome.readCpu.text("read phase")).append(System.lineSeparator());
+        } else {
+            sb.append(outcome.totalCpu.text("server CPU")).append(System.lineSeparator());
+        }
         return sb.toString();
     }
 }

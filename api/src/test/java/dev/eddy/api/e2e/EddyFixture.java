@@ -14,13 +14,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
- * An Eddy server running in this JVM on an ephemeral port, for one test class. Not thread-safe (start and
- * close from the test thread).
+ * An Eddy server running in this JVM on an ephemeral port, for one test class (also the bench module's tests,
+ * through the test-jar). Not thread-safe (start and close from the test thread).
  */
-final class EddyFixture implements AutoCloseable {
+public final class EddyFixture implements AutoCloseable {
 
     private final Vertx vertx;
     private EddyServer server;
@@ -34,6 +35,11 @@ final class EddyFixture implements AutoCloseable {
 
     /** Starts a server on this run's test backend ({@link TestBackends}) with the given clock. */
     static EddyFixture start(Clock clock) {
+        return start(config -> config.withClock(clock));
+    }
+
+    /** Starts a server on this run's test backend ({@link TestBackends}), the defaults changed by {@code settings}. */
+    public static EddyFixture start(UnaryOperator<EddyConfig> settings) {
         Path dir;
         try {
             dir = Files.createTempDirectory("eddy-e2e-");
@@ -41,10 +47,9 @@ final class EddyFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Vertx vertx = Vertx.vertx();
-        EddyConfig config = TestBackends.apply(EddyConfig.defaults()
+        EddyConfig config = TestBackends.apply(settings.apply(EddyConfig.defaults()
                 .withPort(0)
-                .withHost("127.0.0.1")
-                .withClock(clock), dir);
+                .withHost("127.0.0.1")), dir);
         try {
             EddyServer server = await(EddyServer.start(vertx, config));
             return new EddyFixture(vertx, server, dir);
@@ -54,7 +59,7 @@ final class EddyFixture implements AutoCloseable {
         }
     }
 
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.actualPort());
     }
 

@@ -1,5 +1,6 @@
 package dev.eddy.bench.e2e;
 
+import dev.eddy.api.e2e.EddyFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
@@ -12,7 +13,7 @@ abstract class AbstractEddyTest {
 
     @BeforeAll
     void startEddy() {
-        eddy = EddyFixture.start();
+        eddy = EddyFixture.start(config -> config);
     }
 
     @AfterAll

@@ -2,6 +2,7 @@ package dev.eddy.bench.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.eddy.api.e2e.EddyFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class BenchWithoutMetricsTest {
 
     @BeforeAll
     void startEddyWithoutMetrics() {
-        eddy = EddyFixture.start(false);
+        eddy = EddyFixture.start(config -> config.withMetrics(false, ""));
     }
 
     @AfterAll

@@ -59,13 +59,6 @@ final class KeyIndex {
      */
     record Frozen(String log, long logId, Map<String, KeyHistory> keys, Map<String, Long> events, long next,
                   long horizon) {
-        long entries() {
-            long n = events.size();
-            for (KeyHistory h : keys.values()) {
-                n += h.size();
-            }
-            return n;
-        }
     }
 
     /** What lookups search below the logs' own tables, newest first. Immutable. */

@@ -8,50 +8,98 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
- * The Kinesis actions by name: {@code X-Amz-Target: Kinesis_20131202.<Action>} picks one, which takes the
- * parsed body and answers with a response tree. Thread-safe.
+ * The Kinesis actions by name: {@code X-Amz-Target: Kinesis_20131202.<Action>} picks one, which decodes
+ * its body and answers. This is the one place that chooses how a body is read: PutRecord and PutRecords
+ * with the streaming decoders (falling back to the tree for any body that is not plain), every other
+ * action as a tree. Thread-safe.
  */
 public final class KinesisApi {
 
     /** The target prefix of the Kinesis Data Streams API version this server speaks. */
     public static final String TARGET_PREFIX = "Kinesis_20131202.";
 
-    private final Map<String, Function<Params, Future<ObjectNode>>> actions;
+    /** How one action reads its body. */
+    @FunctionalInterface
+    interface Action {
+        /** Decodes the body; throws the wire error of a body that cannot be read. */
+        Call decode(WireFormat format, byte[] body, int length);
+    }
+
+    /**
+     * A request decoded for its action, ready to run.
+     *
+     * @param stream the stream the request names, for the metrics, or {@code null}
+     * @param work   runs the action
+     */
+    record Call(String stream, Supplier<Future<Reply>> work) {
+        /** Runs the action; every failure, thrown or in the future, comes back as a failed future. */
+        Future<Reply> run() {
+            try {
+                return work.get();
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        }
+    }
+
+    private final Map<String, Action> actions;
 
     public KinesisApi(Streams streams, Clock clock, StreamMetrics metrics) {
         StreamActions s = new StreamActions(streams, clock);
         RecordActions r = new RecordActions(streams, metrics);
+        Action putRecordTree = tree(p -> r.putRecord(PutRecordRequest.of(p)));
+        Action putRecordsTree = tree(p -> r.putRecords(PutRecordsRequest.of(p)));
         this.actions = Map.of(
-                "CreateStream", s::createStream,
-                "DeleteStream", s::deleteStream,
-                "DescribeStream", s::describeStream,
-                "DescribeStreamSummary", s::describeStreamSummary,
-                "ListStreams", s::listStreams,
-                "ListShards", s::listShards,
-                "PutRecord", r::putRecord,
-                "PutRecords", r::putRecords,
-                "GetShardIterator", r::getShardIterator,
-                "GetRecords", r::getRecords);
+                "CreateStream", treeOf(s::createStream),
+                "DeleteStream", treeOf(s::deleteStream),
+                "DescribeStream", treeOf(s::describeStream),
+                "DescribeStreamSummary", treeOf(s::describeStreamSummary),
+                "ListStreams", treeOf(s::listStreams),
+                "ListShards", treeOf(s::listShards),
+                "PutRecord", (format, body, length) -> {
+                    PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
+                    return request == null ? putRecordTree.decode(format, body, length)
+                            : new Call(BodyTree.streamOf(request.streamName(), request.streamArn()),
+                                    () -> r.putRecord(request));
+                },
+                "PutRecords", (format, body, length) -> {
+                    PutRecordsRequest request = PutRecordsDecoder.decode(format, body, length);
+                    return request == null ? putRecordsTree.decode(format, body, length)
+                            : new Call(BodyTree.streamOf(request.streamName(), request.streamArn()),
+                                    () -> r.putRecords(request));
+                },
+                "GetShardIterator", treeOf(r::getShardIterator),
+                "GetRecords", tree(r::getRecords));
     }
 
-    /** Runs the action; every failure, thrown or in the future, comes back as a failed future. */
-    public Future<ObjectNode> invoke(String action, Params params) {
-        Function<Params, Future<ObjectNode>> handler = actions.get(action);
+    /** Decodes a request for the action (which must be supported, see {@link #supports}). */
+    Call decode(String action, WireFormat format, byte[] body, int length) {
+        Action handler = actions.get(action);
         if (handler == null) {
-            return Future.failedFuture(KinesisException.unknownOperation("Operation " + action
-                    + " is not supported by this server."));
+            throw KinesisException.unknownOperation("Operation " + action + " is not supported by this server.");
         }
-        try {
-            return handler.apply(params);
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
+        return handler.decode(format, body, length);
     }
 
     /** Whether the action is implemented. */
     public boolean supports(String action) {
         return actions.containsKey(action);
+    }
+
+    /** An action that reads its body as a tree and answers with a reply. */
+    private static Action tree(Function<Params, Future<Reply>> handler) {
+        return (format, body, length) -> {
+            ObjectNode tree = BodyTree.parse(format, body, length);
+            Params params = new Params(tree, format);
+            return new Call(BodyTree.streamOf(tree), () -> handler.apply(params));
+        };
+    }
+
+    /** An action that reads its body as a tree and answers with a tree. */
+    private static Action treeOf(Function<Params, Future<ObjectNode>> handler) {
+        return tree(p -> handler.apply(p).map(Reply::of));
     }
 }

@@ -1,10 +1,7 @@
 package dev.eddy.api.kinesis;
 
-import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eddy.platform.StreamMetrics;
-import dev.eddy.platform.impl.ShardIterators;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -54,7 +51,7 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
         request.handler(body::append);
         request.exceptionHandler(e -> { /* connection reset: nothing to answer */ });
         request.endHandler(v -> {
-            Future<ObjectNode> answer;
+            Future<Reply> answer;
             try {
                 answer = dispatch(request, format, contentType, body, seen);
             } catch (RuntimeException e) {
@@ -72,14 +69,14 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
                     ObjectNode node = Shapes.object();
                     node.put("__type", error.type());
                     node.put("message", error.getMessage());
-                    send(request.response(), requestId, replyFormat, error.status(), node, error.type());
+                    send(request.response(), requestId, replyFormat, error.status(), Reply.of(node), error.type());
                 }
             });
         });
     }
 
-    private Future<ObjectNode> dispatch(HttpServerRequest request, WireFormat format, String contentType,
-                                        BodyCollector body, Seen seen) {
+    private Future<Reply> dispatch(HttpServerRequest request, WireFormat format, String contentType,
+                                   BodyCollector body, Seen seen) {
         if (body.overflowed()) {
             throw new KinesisException("InvalidArgumentException", 413, "Request body of " + body.seen()
                     + " bytes exceeds the limit of " + maxBodyBytes + " bytes.");
@@ -104,65 +101,29 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
         seen.operation = action;
         SigV4.parse(request.getHeader("Authorization"));
         long decodeStarted = System.nanoTime();
-        ObjectNode tree = parse(format, body);
+        KinesisApi.Call call = api.decode(action, format, body.array(), body.length());
         metrics.requestPhase("kinesis", "decode", System.nanoTime() - decodeStarted);
-        seen.stream = streamOf(tree);
-        return api.invoke(action, new Params(tree, format));
-    }
-
-    /** The stream a request names (StreamName, StreamARN or a shard iterator's), or {@code null}. */
-    private static String streamOf(ObjectNode tree) {
-        JsonNode name = tree.get("StreamName");
-        if (name != null && name.isTextual()) {
-            return name.textValue();
-        }
-        JsonNode arn = tree.get("StreamARN");
-        if (arn != null && arn.isTextual()) {
-            int at = arn.textValue().lastIndexOf(":stream/");
-            return at < 0 ? null : arn.textValue().substring(at + ":stream/".length());
-        }
-        JsonNode iterator = tree.get("ShardIterator");
-        if (iterator != null && iterator.isTextual()) {
-            return ShardIterators.streamOf(iterator.textValue());
-        }
-        return null;
+        seen.stream = call.stream();
+        return call.run();
     }
 
     /** Parses the body to a tree; anything but one object is a {@code SerializationException}. */
     static ObjectNode parse(WireFormat format, BodyCollector body) {
-        if (body.length() == 0) {
-            return Shapes.object(); // Kinesis treats an empty body as an empty request
-        }
-        JsonNode node;
-        try {
-            node = format.mapper().readTree(body.array(), 0, body.length());
-        } catch (JacksonException e) {
-            throw KinesisException.serialization("Malformed " + format + " request body: " + e.getOriginalMessage());
-        } catch (IOException e) {
-            throw KinesisException.serialization("Unreadable " + format + " request body: " + e.getMessage());
-        }
-        if (node == null || node.isMissingNode()) {
-            return Shapes.object();
-        }
-        if (!node.isObject()) {
-            throw KinesisException.serialization("Expected the request body to be a " + format + " object, found "
-                    + node.getNodeType());
-        }
-        return (ObjectNode) node;
+        return BodyTree.parse(format, body.array(), body.length());
     }
 
     private static void send(HttpServerResponse response, String requestId, WireFormat format, int status,
-                             ObjectNode body, String errorType) {
+                             Reply body, String errorType) {
         if (response.closed() || response.ended()) {
             return;
         }
-        byte[] bytes;
+        Buffer bytes;
         try {
-            bytes = format.mapper().writeValueAsBytes(body);
+            bytes = body.encode(format);
         } catch (IOException e) {
             status = 500;
             errorType = "InternalFailure";
-            bytes = ("{\"__type\":\"InternalFailure\",\"message\":\"Cannot encode the response\"}").getBytes();
+            bytes = Buffer.buffer("{\"__type\":\"InternalFailure\",\"message\":\"Cannot encode the response\"}");
             format = WireFormat.JSON;
         }
         response.setStatusCode(status)
@@ -171,7 +132,7 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
         if (errorType != null) {
             response.putHeader("x-amzn-ErrorType", errorType);
         }
-        response.end(Buffer.buffer(bytes));
+        response.end(bytes);
     }
 
     private static long contentLength(HttpServerRequest request) {

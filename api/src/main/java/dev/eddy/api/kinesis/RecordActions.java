@@ -1,21 +1,14 @@
 package dev.eddy.api.kinesis;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.BinaryNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eddy.platform.ChildShard;
-import dev.eddy.platform.GetRecordsResult;
 import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.PutEntry;
-import dev.eddy.platform.PutResult;
-import dev.eddy.platform.Record;
 import dev.eddy.platform.ShardIteratorRequest;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -39,48 +32,44 @@ final class RecordActions {
         this.streams = streams;
     }
 
-    Future<ObjectNode> putRecord(Params p) {
-        byte[] data = p.blob("Data");
-        String key = p.string("PartitionKey");
-        String hashKey = p.string("ExplicitHashKey");
-        String ordering = p.string("SequenceNumberForOrdering");
+    Future<Reply> putRecord(PutRecordRequest request) {
+        byte[] data = request.data();
+        String key = request.partitionKey();
+        String hashKey = request.explicitHashKey();
+        String ordering = request.ordering();
         Validator v = new Validator()
                 .required("data", data).blobLength("data", data, MAX_RECORD_BYTES)
                 .required("partitionKey", key).length("partitionKey", key, 1, 256)
                 .pattern("explicitHashKey", hashKey, Validator.Patterns.HASH_KEY)
                 .pattern("sequenceNumberForOrdering", ordering, Validator.Patterns.SEQUENCE_NUMBER);
-        String stream = StreamRef.resolve(p, streams, v);
+        String stream = StreamRef.resolve(request.streamName(), request.streamArn(), request.streamId(), streams, v);
         checkRecord(key, hashKey, data, "");
         return streams.putRecord(stream, PutEntry.of(key, hashKey, data)).map(result -> {
             ObjectNode out = Shapes.object();
             out.put("ShardId", result.shardId());
             out.put("SequenceNumber", result.sequenceNumber());
             out.put("EncryptionType", "NONE");
-            return out;
+            return Reply.of(out);
         });
     }
 
-    Future<ObjectNode> putRecords(Params p) {
-        ArrayNode records = p.list("Records");
+    Future<Reply> putRecords(PutRecordsRequest request) {
+        List<PutEntry> entries = request.records();
         Validator v = new Validator()
-                .required("records", records)
-                .size("records", records == null ? null : records.size(), 1, 500);
-        List<PutEntry> entries = new ArrayList<>(records == null ? 0 : records.size());
-        List<String> keys = new ArrayList<>(entries.size());
-        if (records != null) {
-            for (int i = 0; i < records.size(); i++) {
-                String path = "records." + (i + 1) + ".member";
-                Params r = p.element(records.get(i), path);
-                byte[] data = r.blob("Data");
-                String key = r.string("PartitionKey");
-                String hashKey = r.string("ExplicitHashKey");
-                v.required(path + ".data", data).blobLength(path + ".data", data, MAX_RECORD_BYTES)
-                        .required(path + ".partitionKey", key).length(path + ".partitionKey", key, 1, 256)
-                        .pattern(path + ".explicitHashKey", hashKey, Validator.Patterns.HASH_KEY);
-                entries.add(PutEntry.of(key, hashKey, data));
-            }
+                .required("records", entries)
+                .size("records", entries == null ? null : entries.size(), 1, 500);
+        if (entries == null) {
+            entries = List.of();
         }
-        String stream = StreamRef.resolve(p, streams, v);
+        for (int i = 0; i < entries.size(); i++) {
+            String path = "records." + (i + 1) + ".member";
+            PutEntry e = entries.get(i);
+            v.required(path + ".data", e.data()).blobLength(path + ".data", e.data(), MAX_RECORD_BYTES)
+                    .required(path + ".partitionKey", e.partitionKey())
+                    .length(path + ".partitionKey", e.partitionKey(), 1, 256)
+                    .pattern(path + ".explicitHashKey", e.explicitHashKey(), Validator.Patterns.HASH_KEY);
+        }
+        String stream = StreamRef.resolve(request.streamName(), request.streamArn(), request.streamId(), streams, v);
         long total = 0;
         for (int i = 0; i < entries.size(); i++) {
             PutEntry e = entries.get(i);
@@ -90,26 +79,7 @@ final class RecordActions {
             throw KinesisException.invalidArgument("Records size exceeds 5 MB limit: the partition keys and data of "
                     + entries.size() + " records total " + total + " bytes, the limit is " + MAX_PUT_RECORDS_BYTES + ".");
         }
-        return streams.putRecords(stream, entries).map(results -> {
-            ObjectNode out = Shapes.object();
-            int failed = 0;
-            ArrayNode list = Shapes.NODES.arrayNode(results.size());
-            for (PutResult r : results) {
-                ObjectNode entry = list.addObject();
-                if (r.failed()) {
-                    failed++;
-                    entry.put("ErrorCode", r.errorCode());
-                    entry.put("ErrorMessage", r.errorMessage());
-                } else {
-                    entry.put("SequenceNumber", r.sequenceNumber());
-                    entry.put("ShardId", r.shardId());
-                }
-            }
-            out.put("FailedRecordCount", failed);
-            out.set("Records", list);
-            out.put("EncryptionType", "NONE");
-            return out;
-        });
+        return streams.putRecords(stream, entries).map(PutRecordsReply::new);
     }
 
     Future<ObjectNode> getShardIterator(Params p) {
@@ -159,7 +129,7 @@ final class RecordActions {
                 });
     }
 
-    Future<ObjectNode> getRecords(Params p) {
+    Future<Reply> getRecords(Params p) {
         String iterator = p.string("ShardIterator");
         Integer limit = p.integer("Limit");
         new Validator()
@@ -170,32 +140,8 @@ final class RecordActions {
                 .check();
         return streams.getRecords(iterator, limit == null ? 10000 : limit).map(result -> {
             metrics.delivered(result, "get_records");
-            return getRecordsResponse(result);
+            return new GetRecordsReply(result);
         });
-    }
-
-    static ObjectNode getRecordsResponse(GetRecordsResult result) {
-        ObjectNode out = Shapes.object();
-        ArrayNode list = Shapes.NODES.arrayNode(result.records().size());
-        for (Record r : result.records()) {
-            ObjectNode node = list.addObject();
-            node.put("SequenceNumber", r.sequenceNumber());
-            Shapes.timestamp(node, "ApproximateArrivalTimestamp", r.arrivalMillis());
-            node.set("Data", BinaryNode.valueOf(r.data()));
-            node.put("PartitionKey", r.partitionKey());
-        }
-        out.set("Records", list);
-        if (result.nextShardIterator() != null) {
-            out.put("NextShardIterator", result.nextShardIterator());
-        }
-        out.put("MillisBehindLatest", result.millisBehindLatest());
-        if (!result.childShards().isEmpty()) {
-            ArrayNode children = out.putArray("ChildShards");
-            for (ChildShard child : result.childShards()) {
-                children.add(Shapes.childShard(child));
-            }
-        }
-        return out;
     }
 
     /**

@@ -25,7 +25,14 @@ final class StreamRef {
     static String resolve(Params p, Streams streams, Validator v) {
         String name = p.string("StreamName");
         String arn = p.string("StreamARN");
-        validateOnly(p, v);
+        return resolve(name, arn, p.string("StreamId"), streams, v);
+    }
+
+    /** As {@link #resolve(Params, Streams, Validator)}, for members already read. */
+    static String resolve(String name, String arn, String id, Streams streams, Validator v) {
+        v.streamName("streamName", name)
+                .streamArn("streamARN", arn)
+                .streamId("streamId", id);
         v.check();
         if (arn != null) {
             String fromArn = streams.streamNameFromArn(arn);

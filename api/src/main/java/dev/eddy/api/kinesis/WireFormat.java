@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
 
 /**
- * The two body encodings of the Kinesis protocol. Both parse to, and write from, one Jackson tree, so one
- * set of handlers serves both. Thread-safe (Jackson mappers are).
+ * The two body encodings of the Kinesis protocol. Both are read and written through one Jackson API (trees,
+ * or the mapper's streaming parsers and generators for the hot actions), so one set of handlers serves both. Thread-safe (Jackson mappers are).
  */
 public enum WireFormat {
     /** {@code application/x-amz-json-1.1}: blobs are base64 text, timestamps epoch seconds with a fraction. */

@@ -23,6 +23,11 @@ public record WireTimestamp(long epochMillis) implements JsonSerializable {
 
     @Override
     public void serialize(JsonGenerator gen, SerializerProvider serializers) throws IOException {
+        write(gen, epochMillis);
+    }
+
+    /** Writes a timestamp value, as a member of a response tree does, without the tree. */
+    static void write(JsonGenerator gen, long epochMillis) throws IOException {
         if (gen instanceof CBORGenerator cbor) {
             cbor.writeTag(EPOCH_TAG);
             cbor.writeNumber(epochMillis);

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.OptionalDouble;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The server's own CPU time over a phase of the bench, from {@code process_cpu_seconds_total} on its
@@ -97,7 +98,9 @@ record ServerCpu(double seconds, long records, String per) {
     /** Reads the server's CPU counter from its {@code /metrics}. Thread-safe. */
     static final class Probe {
 
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // HTTP/1.1 as Prometheus scrapes: the JDK client's default h2c upgrade once left a /metrics body hanging.
+        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
         private final URI metrics;
 
         Probe(URI endpoint) {
@@ -107,8 +110,10 @@ record ServerCpu(double seconds, long records, String per) {
         /** The counter now, or empty when {@code /metrics} does not answer 200 with it. */
         OptionalDouble read() {
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(metrics)
-                        .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                // The request timeout covers the headers only; the whole answer gets a deadline of its own.
+                HttpResponse<String> response = http.sendAsync(HttpRequest.newBuilder(metrics)
+                                .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString())
+                        .get(15, TimeUnit.SECONDS);
                 return response.statusCode() == 200 ? parse(response.body()) : OptionalDouble.empty();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

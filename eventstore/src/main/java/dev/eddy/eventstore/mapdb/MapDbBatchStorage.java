@@ -33,15 +33,19 @@ import java.util.function.UnaryOperator;
 
 /**
  * Batches in MapDB (transactions on, so every commit goes through the write-ahead log). Thread-safe as
- * MapDB's default DB is; writes come from one thread: the {@link RedoLoggedStorage}'s checkpointer (the default),
+ * MapDB's default DB is; writes come from one thread: the {@link LoggedBatchStorage}'s checkpointer (the default),
  * or the engine's writer when the store runs without the redo log.
  *
  * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
- * names are not), and per id {@code batches_<id>} (first position to batch) and {@code keys_<id>} (first
- * position to key section), both with values outside the BTree nodes (values inside nodes measured ~20x
- * slower for batch-sized values), and {@code metas_<id>} (first position to count, arrival and data bytes), so
- * that opening a log reads no keys. The engine's key index lives in the {@code eddy.keys} directory beside the file. {@code trims} holds each log's last trim summary, {@code metadata} the
- * metadata entries under {@link MetadataKey#encoded()}.
+ * names are not), and per id {@code locs_<id>} (first position to where the batch and its key section lie in the
+ * {@link SegmentLog}: segment, batch offset and length, key section offset and length) and {@code metas_<id>}
+ * (first position to count, arrival and data bytes), so that opening a log reads no keys. Batches written
+ * without the segment log (and by stores from before it) are held in MapDB itself: {@code batches_<id>} (first
+ * position to batch) and {@code keys_<id>} (first position to key section), both with values outside the BTree
+ * nodes (values inside nodes measured ~20x slower for batch-sized values). {@code segments} counts the live
+ * batches per log segment (a segment without any can go). The engine's key index lives in the {@code eddy.keys}
+ * directory beside the file. {@code trims} holds each log's last trim summary, {@code metadata} the metadata
+ * entries under {@link MetadataKey#encoded()}.
  *
  * <p>Crash safety: MapDB 3.1.0's {@code StoreWAL} overwrites the store file in place during {@code commit()} and
  * never replays its log at open, so a crash in the middle of a commit used to corrupt the file. The store file is
@@ -65,6 +69,13 @@ final class MapDbBatchStorage implements BatchStorage {
     private final BTreeMap<String, byte[]> metadata;
     /** Ids of detached logs whose batches are still being removed. */
     private final NavigableSet<Long> purging;
+    /** Live batches per log segment, as committed (segments without any are absent). */
+    private final BTreeMap<Long, Long> segmentUsage;
+    /** The same with the changes not yet written to {@link #segmentUsage}; writer thread only. */
+    private final java.util.TreeMap<Long, Long> usage = new java.util.TreeMap<>();
+    private final java.util.Set<Long> usageChanged = new java.util.HashSet<>();
+    /** Where located batches are read from; set once at open (before any read). */
+    private volatile SegmentLog segments;
 
     private MapDbBatchStorage(Path file, DB db, long keyIndexFlushEntries) {
         this.file = file;
@@ -77,6 +88,8 @@ final class MapDbBatchStorage implements BatchStorage {
         this.metadata = db.treeMap("metadata", Serializer.STRING, Serializer.BYTE_ARRAY).valuesOutsideNodesEnable()
                 .createOrOpen();
         this.purging = db.treeSet("purging", Serializer.LONG).createOrOpen();
+        this.segmentUsage = db.treeMap("segments", Serializer.LONG, Serializer.LONG).createOrOpen();
+        usage.putAll(segmentUsage);
         db.commit();
     }
 
@@ -141,8 +154,10 @@ final class MapDbBatchStorage implements BatchStorage {
         return "mapdb";
     }
 
-    private final class Slot implements LogSlot {
+    /** One stored log's collections. */
+    final class Slot implements LogSlot {
         final long id;
+        final BTreeMap<Long, long[]> locations;
         final BTreeMap<Long, byte[]> batches;
         final BTreeMap<Long, byte[]> keySections;
         /** Per batch {count, arrival, data bytes}: what opening the log needs, without the keys. */
@@ -150,6 +165,7 @@ final class MapDbBatchStorage implements BatchStorage {
 
         Slot(long id) {
             this.id = id;
+            this.locations = db.treeMap(locsName(id), Serializer.LONG, Serializer.LONG_ARRAY).createOrOpen();
             this.batches = db.treeMap(batchesName(id), Serializer.LONG, Serializer.BYTE_ARRAY)
                     .valuesOutsideNodesEnable().createOrOpen();
             this.keySections = db.treeMap(keysName(id), Serializer.LONG, Serializer.BYTE_ARRAY)
@@ -164,17 +180,35 @@ final class MapDbBatchStorage implements BatchStorage {
             metas.put(firstPosition, metaOf(keySection));
         }
 
+        /** Records where a batch written to the segment log lies ({@link Location#encode()}) and its meta. */
+        void putLocatedBatchBlocking(long firstPosition, long[] location, long[] meta) {
+            locations.put(firstPosition, location);
+            metas.put(firstPosition, meta);
+            countUsage(Location.segmentOf(location), 1);
+        }
+
         @Override
         public byte[] batchBlocking(long firstPosition) {
+            long[] location = locations.get(firstPosition);
+            if (location != null) {
+                return readLocated(location, false);
+            }
             return batches.get(firstPosition);
+        }
+
+        /** The key section of the batch at that first position, or {@code null}. */
+        byte[] keySectionBlocking(long firstPosition) {
+            long[] location = locations.get(firstPosition);
+            if (location != null) {
+                return readLocated(location, true);
+            }
+            return keySections.get(firstPosition);
         }
 
         @Override
         public void removeBatchesBlocking(long[] firstPositions) {
             for (long first : firstPositions) {
-                batches.remove(first);
-                keySections.remove(first);
-                metas.remove(first);
+                removeBatch(this, first);
             }
         }
 
@@ -182,6 +216,49 @@ final class MapDbBatchStorage implements BatchStorage {
         public void putTrimSummaryBlocking(byte[] summary) {
             trims.put(id, summary);
         }
+    }
+
+    private void removeBatch(Slot slot, long first) {
+        long[] location = slot.locations.remove(first);
+        if (location != null) {
+            countUsage(Location.segmentOf(location), -1);
+        }
+        slot.batches.remove(first);
+        slot.keySections.remove(first);
+        slot.metas.remove(first);
+    }
+
+    private byte[] readLocated(long[] location, boolean keySection) {
+        SegmentLog log = segments;
+        if (log == null) {
+            throw new StorageUnavailableException(file + " holds batches in its log segments, which are not open");
+        }
+        return keySection ? log.readBlocking(Location.segmentOf(location), location[3], (int) location[4])
+                : log.readBlocking(Location.segmentOf(location), location[1], (int) location[2]);
+    }
+
+    private void countUsage(long segment, long delta) {
+        usage.merge(segment, delta, (a, b) -> a + b == 0 ? null : a + b);
+        usageChanged.add(segment);
+    }
+
+    /** Reads located batches from this log from now on (and closes it with the store). */
+    void attachSegments(SegmentLog log) {
+        this.segments = log;
+    }
+
+    /** The attached segment log, or {@code null}. */
+    SegmentLog segments() {
+        return segments;
+    }
+
+    /** The segments that hold live batches (including changes not yet committed); writer thread. */
+    java.util.Set<Long> usedSegments() {
+        return java.util.Collections.unmodifiableSet(usage.keySet());
+    }
+
+    private static String locsName(long id) {
+        return "locs_" + id;
     }
 
     private static String batchesName(long id) {
@@ -196,14 +273,14 @@ final class MapDbBatchStorage implements BatchStorage {
         return "metas_" + id;
     }
 
-    private static long[] metaOf(byte[] keySection) {
+    static long[] metaOf(byte[] keySection) {
         return new long[] {BatchCodec.countOf(keySection), BatchCodec.arrivalOf(keySection),
                 BatchCodec.dataBytesOf(keySection)};
     }
 
     /** The logs by name with their slots, without reading any batch. */
-    Map<String, LogSlot> slotsBlocking() {
-        Map<String, LogSlot> slots = new HashMap<>();
+    Map<String, Slot> slotsBlocking() {
+        Map<String, Slot> slots = new HashMap<>();
         logs.forEach((name, id) -> slots.put(name, new Slot(id)));
         return slots;
     }
@@ -222,7 +299,8 @@ final class MapDbBatchStorage implements BatchStorage {
                     .map(m -> new BatchMeta(m.getKey(), (int) m.getValue()[0], m.getValue()[1], m.getValue()[2]))
                     .iterator();
             consumer.accept(e.getKey(), slot, trims.get(slot.id), metas,
-                    from -> slot.keySections.tailMap(from, true).values().iterator());
+                    from -> slot.metas.tailMap(from, true).keySet().stream()
+                            .map(slot::keySectionBlocking).filter(java.util.Objects::nonNull).iterator());
         }
         if (migrated) {
             db.commit();
@@ -268,23 +346,23 @@ final class MapDbBatchStorage implements BatchStorage {
         long id = purging.first();
         Slot slot = new Slot(id);
         List<Long> firsts = new ArrayList<>(maxBatches);
-        for (Long first : slot.keySections.keySet()) {
+        // metas cover every batch, except in stores from before metas existed: their key sections do
+        for (Long first : slot.metas.isEmpty() ? slot.keySections.keySet() : slot.metas.keySet()) {
             if (firsts.size() == maxBatches) {
                 break;
             }
             firsts.add(first);
         }
         for (Long first : firsts) {
-            slot.batches.remove(first);
-            slot.keySections.remove(first);
-            slot.metas.remove(first);
+            removeBatch(slot, first);
         }
-        if (firsts.size() < maxBatches && slot.batches.isEmpty()) {
+        if (firsts.size() < maxBatches && slot.metas.isEmpty() && slot.keySections.isEmpty()
+                && slot.batches.isEmpty() && slot.locations.isEmpty()) {
             // MapDB has no call to drop a named collection; forget the emptied ones so the catalog does not
             // grow. Ids are never reused, so the names cannot come back.
             SortedMap<String, String> catalog = db.nameCatalogLoad();
             catalog.keySet().removeIf(k -> k.startsWith(batchesName(id) + "#") || k.startsWith(keysName(id) + "#")
-                    || k.startsWith(metasName(id) + "#"));
+                    || k.startsWith(metasName(id) + "#") || k.startsWith(locsName(id) + "#"));
             db.nameCatalogSave(catalog);
             purging.remove(id);
         }
@@ -324,11 +402,24 @@ final class MapDbBatchStorage implements BatchStorage {
 
     @Override
     public void commitBlocking() {
+        for (Long segment : usageChanged) {
+            Long n = usage.get(segment);
+            if (n == null) {
+                segmentUsage.remove(segment);
+            } else {
+                segmentUsage.put(segment, n);
+            }
+        }
+        usageChanged.clear();
         db.commit();
     }
 
     @Override
     public void closeBlocking() {
+        SegmentLog log = segments;
+        if (log != null) {
+            log.close();
+        }
         if (!db.isClosed()) {
             db.close();
         }

@@ -10,7 +10,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The embedded, durable event store: the shared engine over MapDB, one commit acknowledging many appends. By
- * default a commit is one append to Eddy's redo log, and MapDB is committed behind it ({@link RedoLoggedStorage}). Thread-safe. One process at a time may open a data directory.
+ * default a commit is one append to Eddy's segment log, which keeps the batches, and MapDB, committed behind it,
+ * records where they lie ({@link LoggedBatchStorage}). Thread-safe. One process at a time may open a data directory.
  */
 public final class MapDbEventStore extends StoreEngine {
 
@@ -29,24 +30,24 @@ public final class MapDbEventStore extends StoreEngine {
 
     /** Opens with the store file's volume wrapped (tests: simulated crashes while a commit reaches the file). */
     static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper) {
-        return open(vertx, options, fileWrapper, RedoLoggedStorage.Policy.DEFAULT);
+        return open(vertx, options, fileWrapper, LoggedBatchStorage.Policy.DEFAULT);
     }
 
     /** The same with a checkpoint policy (tests). */
     static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper,
-                                        RedoLoggedStorage.Policy policy) {
+                                        LoggedBatchStorage.Policy policy) {
         return vertx.executeBlocking(() -> openBlocking(vertx, options, fileWrapper, policy), false);
     }
 
     private static MapDbEventStore openBlocking(Vertx vertx, MapDbOptions options, UnaryOperator<Volume> fileWrapper,
-                                                RedoLoggedStorage.Policy policy) {
+                                                LoggedBatchStorage.Policy policy) {
         MapDbBatchStorage mapdb = MapDbBatchStorage.openBlocking(options, fileWrapper);
         BatchStorage storage = mapdb;
         try {
             if (options.redoLog()) {
-                storage = RedoLoggedStorage.openBlocking(mapdb, policy);
+                storage = LoggedBatchStorage.openBlocking(mapdb, policy);
             } else {
-                RedoLoggedStorage.replayBlocking(mapdb); // a directory last written with the redo log
+                LoggedBatchStorage.replayBlocking(mapdb, policy.segmentBytes()); // last written with the log
             }
             return new MapDbEventStore(vertx, storage, options);
         } catch (RuntimeException | Error e) {

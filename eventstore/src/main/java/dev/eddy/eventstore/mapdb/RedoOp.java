@@ -8,7 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One storage write as recorded in the {@link RedoLog}, and its binary form. Immutable. Logs are named by their log
+ * One storage write as recorded in the {@link SegmentLog} (and in the {@link RedoLog} of older stores), and its binary
+ * form. Immutable. Logs are named by their log
  * name: at any moment at most one stored log is attached to a name, and every write but {@link Create} addresses
  * that one.
  */
@@ -31,6 +32,10 @@ sealed interface RedoOp {
 
     record PutBatch(String log, long first, byte[] batch, byte[] keySection) implements RedoOp {
         public int size() { return 1 + strSize(log) + 8 + 4 + batch.length + 4 + keySection.length; }
+        /** Where the batch's bytes start in the encoded op. */
+        int batchOffset() { return 1 + strSize(log) + 8 + 4; }
+        /** Where the key section's bytes start in the encoded op. */
+        int keyOffset() { return batchOffset() + batch.length + 4; }
         public void encode(ByteBuffer out) {
             putStr(out.put((byte) 3), log);
             out.putLong(first).putInt(batch.length).put(batch).putInt(keySection.length).put(keySection);

@@ -40,7 +40,7 @@ class MapDbAppendLatencyProbe {
             case "no-redo" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir).withRedoLog(false))
                     .map(s -> (EventStore) s);
             case "checkpoint-at-close" -> MapDbEventStore.open(vertx, MapDbOptions.defaults(dir), v -> v,
-                    RedoLoggedStorage.Policy.ONLY_AT_CLOSE).map(s -> (EventStore) s);
+                    LoggedBatchStorage.Policy.ONLY_AT_CLOSE).map(s -> (EventStore) s);
             default -> EventStores.mapdb(vertx, dir);
         });
     }

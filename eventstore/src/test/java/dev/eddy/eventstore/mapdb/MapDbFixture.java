@@ -42,6 +42,20 @@ public final class MapDbFixture implements EventStoreFixture {
         return MapDbEventStore.open(vertx, options.apply(MapDbOptions.defaults(dir))).map(s -> s);
     }
 
+    /** Copies a data directory with its subdirectories (log segments, key index), as a crash would leave it. */
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
     @Override
     public void cleanup() throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {

@@ -50,8 +50,8 @@ class MapDbKillTest extends EventStoreTckBase {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         int round = Integer.parseInt(args[1]);
-        RedoLoggedStorage.Policy policy = round % 2 == 0 ? RedoLoggedStorage.Policy.DEFAULT
-                : new RedoLoggedStorage.Policy(0, 0, 64L << 20, 256L << 10); // a checkpoint per commit, small files
+        LoggedBatchStorage.Policy policy = round % 2 == 0 ? LoggedBatchStorage.Policy.DEFAULT
+                : new LoggedBatchStorage.Policy(0, 0, 64L << 20, 256L << 10); // a checkpoint per commit, small files
         MapDbOptions options = MapDbOptions.defaults(dir);
         if (round % 3 != 0) {
             options = options.withKeyIndexFlushEntries(64 + round);

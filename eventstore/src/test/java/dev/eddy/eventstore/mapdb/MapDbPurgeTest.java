@@ -90,6 +90,43 @@ class MapDbPurgeTest extends EventStoreTckBase {
         assertEquals(1, readAll("other").size());
     }
 
+    @Test
+    void logSegmentsWithoutLiveBatchesAreDeletedOnceCheckpointed() throws java.io.IOException {
+        await(store.close());
+        // a checkpoint after every commit, 64 KiB segments
+        store = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(mapdb.dir()), v -> v,
+                new LoggedBatchStorage.Policy(0, 0, 64L << 20, 64L << 10)));
+        append("kept", rec("k", "the first batch"));
+        for (int i = 0; i < 200; i++) {
+            await(store.append("big", AppendBatch.of(List.of(NewRecord.of("k", new byte[1024])), 1000 + i)));
+            await(store.append("trimmed", AppendBatch.of(List.of(NewRecord.of("k", new byte[1024])), 1000 + i)));
+        }
+        java.nio.file.Path logDir = mapdb.dir().resolve(SegmentLog.DIRECTORY);
+        long before = segmentFiles(logDir);
+        assertTrue(before > 6, before + " segments");
+        await(store.deleteLog("big"));
+        await(store.trim("trimmed", 200));
+        long after = before;
+        for (int attempt = 0; attempt < 200 && after > 4; attempt++) {
+            append("tail", rec("k", "moves the checkpoint on " + attempt));
+            after = segmentFiles(logDir);
+            sleep(10);
+        }
+        // left: the first segment (a live batch of "kept"), the current one, the one prepared after it
+        assertTrue(after <= 4, "segments left: " + after + " of " + before);
+        reopen();
+        assertEquals("the first batch", new String(readAll("kept").get(0).data()));
+        assertTrue(readAll("big").isEmpty());
+        assertTrue(readAll("trimmed").isEmpty());
+        assertFalse(readAll("tail").isEmpty());
+    }
+
+    private static long segmentFiles(java.nio.file.Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(SegmentLog.SUFFIX)).count();
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

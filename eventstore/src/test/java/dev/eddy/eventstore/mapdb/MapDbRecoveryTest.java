@@ -12,13 +12,10 @@ import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -73,20 +70,16 @@ class MapDbRecoveryTest extends EventStoreTckBase {
     @Test
     void acknowledgedAppendsAreInTheWriteAheadLogWithoutAClose() throws IOException {
         // No checkpoint runs while the files are copied below (a copy taken during one would be torn, which a
-        // crash is not), so the recovery must replay everything from the redo log.
+        // crash is not), so the recovery must replay everything from the log.
         await(store.close());
         store = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(fixtureDir().dir()), v -> v,
-                RedoLoggedStorage.Policy.ONLY_AT_CLOSE));
+                LoggedBatchStorage.Policy.ONLY_AT_CLOSE));
         Map<String, List<StoredRecord>> contents = fillManyLogs(50);
         await(store.put("streams", "s", bytes("meta")));
         // Every append above is acknowledged and nothing is in flight: a copy of the files now is what a
         // crash at this instant would leave (the store was never closed, so recovery must replay the WAL).
         MapDbFixture copy = new MapDbFixture();
-        try (Stream<Path> files = Files.list(fixtureDir().dir())) {
-            for (Path f : files.toList()) {
-                Files.copy(f, copy.dir().resolve(f.getFileName()));
-            }
-        }
+        MapDbFixture.copyTree(fixtureDir().dir(), copy.dir());
         EventStore recovered = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(copy.dir())));
         try {
             EventStore original = store;

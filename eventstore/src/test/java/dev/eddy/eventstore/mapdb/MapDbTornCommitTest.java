@@ -151,8 +151,8 @@ class MapDbTornCommitTest extends EventStoreTckBase {
     /** Through the redo log, checkpointing after every commit so that checkpoints run during the second wave. */
     private boolean redoLog;
 
-    private static final RedoLoggedStorage.Policy EVERY_COMMIT =
-            new RedoLoggedStorage.Policy(0, 0, Long.MAX_VALUE, 16L << 20);
+    private static final LoggedBatchStorage.Policy EVERY_COMMIT =
+            new LoggedBatchStorage.Policy(0, 0, Long.MAX_VALUE, 16L << 20);
 
     private MapDbOptions options(Path dir) {
         return MapDbOptions.defaults(dir).withMmap(mmap).withRedoLog(redoLog);
@@ -346,11 +346,7 @@ class MapDbTornCommitTest extends EventStoreTckBase {
             for (long cut : new long[]{0, 1, 11, 12, 20, size / 3, size / 2, size - 17, size - 16, size - 9, size - 1, size}) {
                 MapDbFixture dir = new MapDbFixture();
                 try {
-                    try (var files = Files.list(template.dir())) {
-                        for (Path f : files.toList()) {
-                            Files.copy(f, dir.dir().resolve(f.getFileName()));
-                        }
-                    }
+                    MapDbFixture.copyTree(template.dir(), dir.dir());
                     try (FileChannel ch = FileChannel.open(CommitJournalVolume.journalOf(
                             dir.dir().resolve(MapDbBatchStorage.FILE_NAME)), StandardOpenOption.WRITE)) {
                         ch.truncate(cut);

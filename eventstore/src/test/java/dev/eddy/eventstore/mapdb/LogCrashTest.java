@@ -8,6 +8,7 @@ import dev.eddy.eventstore.tck.EventStoreTckBase;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,27 +21,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Supplier;
+import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A crash with acknowledged writes only in the redo log: the files as a crash leaves them (copied while the store
- * runs, nothing checkpointed since it opened) with the redo log cut, or corrupted, at many points. Each reopened
- * store must show exactly the writes whose redo entries are intact: every acknowledged write before the cut, no
- * half-applied commit, nothing after.
+ * A crash with acknowledged writes only in the segment log: the files as a crash leaves them (copied while the store
+ * runs, nothing checkpointed since it opened) with the log cut, or corrupted, at many points. Each reopened store
+ * must show exactly the writes whose log entries are intact: every acknowledged write before the cut, no
+ * half-applied commit, nothing after. Also: a store left by the older two-file redo log opens and replays it once.
  */
-class RedoLogCrashTest extends EventStoreTckBase {
+class LogCrashTest extends EventStoreTckBase {
 
     private static final List<String> LOGS = List.of("s/0", "s/1", "s/new", "gone");
-    private static final RedoLoggedStorage.Policy ONLY_AT_CLOSE = RedoLoggedStorage.Policy.ONLY_AT_CLOSE;
+    private static final LoggedBatchStorage.Policy ONLY_AT_CLOSE = LoggedBatchStorage.Policy.ONLY_AT_CLOSE;
 
     @Override
     protected MapDbFixture fixture() {
         return new MapDbFixture();
     }
 
-    private EventStore open(Path dir, RedoLoggedStorage.Policy policy) {
+    private EventStore open(Path dir, LoggedBatchStorage.Policy policy) {
         return await(MapDbEventStore.open(vertx, MapDbOptions.defaults(dir), v -> v, policy));
     }
 
@@ -112,42 +114,52 @@ class RedoLogCrashTest extends EventStoreTckBase {
             }
             // The crash: the files as they are now, MapDB still holding only the first state.
             MapDbFixture crashed = new MapDbFixture();
-            copyFiles(dir, crashed.dir());
+            MapDbFixture.copyTree(dir, crashed.dir());
             await(s.close());
             try {
-                Path redo = RedoLog.pathsOf(crashed.dir().resolve(MapDbBatchStorage.FILE_NAME))[0];
-                List<RedoLog.Entry> entries = RedoLog.readBlocking(new Path[]{redo});
-                assertEquals(ops.size(), entries.size(), "one redo entry per acknowledged write");
-                long size = Files.size(redo);
-                TreeSet<Long> cuts = new TreeSet<>(List.of(0L, 1L, 15L, 16L, 17L, size));
+                // The second wave's entries: the last segment that holds any (each open starts a new one).
+                Path redo = null;
+                List<Long> ends = new ArrayList<>();
+                SegmentLog log = SegmentLog.openBlocking(crashed.dir().resolve(SegmentLog.DIRECTORY), 1 << 20);
+                for (long segment : log.segments().descendingSet()) {
+                    log.scanBlocking(segment, 0, -1, (seq, seg, at, end, payload) -> ends.add(end));
+                    if (!ends.isEmpty()) {
+                        redo = crashed.dir().relativize(log.pathOf(segment));
+                        break;
+                    }
+                }
+                log.close();
+                assertEquals(ops.size(), ends.size(), "one log entry per acknowledged write");
+                long size = Files.size(crashed.dir().resolve(redo));
+                TreeSet<Long> cuts = new TreeSet<>(List.of(0L, 1L, 15L, 16L, 17L, ends.get(ends.size() - 1), size));
                 long start = 0;
-                for (RedoLog.Entry e : entries) {
-                    cuts.addAll(List.of(start + 1, start + 19, (start + e.end()) / 2, e.end() - 4, e.end() - 1, e.end()));
-                    start = e.end();
+                for (long end : ends) {
+                    cuts.addAll(List.of(start + 1, start + 19, (start + end) / 2, end - 4, end - 1, end));
+                    start = end;
                 }
                 for (long cut : cuts) {
-                    int intact = (int) entries.stream().filter(e -> e.end() <= cut).count();
-                    checkReopened(crashed.dir(), states.get(intact), "redo log cut at " + cut + " of " + size,
+                    int intact = (int) ends.stream().filter(e -> e <= cut).count();
+                    checkReopened(crashed.dir(), states.get(intact), "log cut at " + cut + " of " + size,
                             file -> truncate(file, cut), redo);
                 }
                 start = 0;
-                for (int i = 0; i < entries.size(); i++) {
-                    long at = (start + entries.get(i).end()) / 2;
+                for (int i = 0; i < ends.size(); i++) {
+                    long at = (start + ends.get(i)) / 2;
                     checkReopened(crashed.dir(), states.get(i), "byte " + at + " of entry " + i + " flipped",
                             file -> flip(file, at), redo);
-                    start = entries.get(i).end();
+                    start = ends.get(i);
                 }
                 // An intact log replays all of it, and the store goes on from there across reopens.
                 MapDbFixture whole = new MapDbFixture();
                 try {
-                    copyFiles(crashed.dir(), whole.dir());
-                    EventStore r = open(whole.dir(), RedoLoggedStorage.Policy.DEFAULT);
+                    MapDbFixture.copyTree(crashed.dir(), whole.dir());
+                    EventStore r = open(whole.dir(), LoggedBatchStorage.Policy.DEFAULT);
                     assertEquals(states.get(ops.size()), snapshot(r));
                     await(r.append("s/new", AppendBatch.of(batch("after", 2), 3000)));
                     Map<String, List<String>> after = snapshot(r);
                     MapDbFixture again = new MapDbFixture();
                     try {
-                        copyFiles(whole.dir(), again.dir()); // crashed again, before any checkpoint
+                        MapDbFixture.copyTree(whole.dir(), again.dir()); // crashed again, before any checkpoint
                         await(r.close());
                         EventStore r2 = open(again.dir(), ONLY_AT_CLOSE);
                         assertEquals(after, snapshot(r2));
@@ -170,8 +182,8 @@ class RedoLogCrashTest extends EventStoreTckBase {
     }
 
     /**
-     * A data directory written before the redo log existed opens with it; one left by a crash with writes only in
-     * the redo log opens without it too (they are replayed into MapDB first).
+     * A data directory written without the log opens with it; one left by a crash with writes only in the log
+     * opens without it too (they are replayed into MapDB first).
      */
     @Test
     void directoriesWithAndWithoutTheRedoLogOpenEitherWay() throws IOException {
@@ -192,7 +204,7 @@ class RedoLogCrashTest extends EventStoreTckBase {
             await(s.append("s/new", AppendBatch.of(batch("new n", 4), 2000)));
             await(s.put("streams", "b", bytes("meta-b")));
             Map<String, List<String>> after = snapshot(s);
-            copyFiles(dir.dir(), crashed.dir()); // a crash now: the new writes are only in the redo log
+            MapDbFixture.copyTree(dir.dir(), crashed.dir()); // a crash now: the new writes are only in the log
             await(s.close());
 
             EventStore without = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(crashed.dir())
@@ -202,8 +214,78 @@ class RedoLogCrashTest extends EventStoreTckBase {
             after = snapshot(without);
             await(without.close());
             EventStore again = open(crashed.dir(), ONLY_AT_CLOSE);
-            assertEquals(after, snapshot(again), "the redo log replayed once, not again");
+            assertEquals(after, snapshot(again), "the log replayed once, not again");
             await(again.close());
+        } finally {
+            dir.cleanup();
+            crashed.cleanup();
+        }
+    }
+
+    /**
+     * A data directory left by a crash of a version with the two-file redo log ({@code eddy.db.redo.0/1}), its last
+     * writes only there: it opens with everything acknowledged, replays the redo log once and removes it.
+     */
+    @Test
+    void aStoreLeftByTheOlderRedoLogOpensWithEverythingAndReplaysItOnce() throws IOException {
+        await(store.close());
+        store = null;
+        MapDbFixture dir = new MapDbFixture();
+        MapDbFixture crashed = new MapDbFixture();
+        try {
+            EventStore old = await(MapDbEventStore.open(vertx, MapDbOptions.defaults(dir.dir()).withRedoLog(false)));
+            await(old.append("s/0", AppendBatch.of(batch("old", 3), 1000)));
+            await(old.append("gone", AppendBatch.of(batch("gone", 2), 1000)));
+            await(old.put("streams", "a", bytes("meta-a")));
+            await(old.close());
+            EventStore s = open(dir.dir(), ONLY_AT_CLOSE);
+            await(s.append("s/0", AppendBatch.of(batch("new", 2), 2000)));
+            await(s.append("s/new", AppendBatch.of(batch("new n", 4), 2000)));
+            await(s.deleteLog("gone"));
+            await(s.trim("s/0", 3));
+            await(s.put("streams", "b", bytes("meta-b")));
+            Map<String, List<String>> after = snapshot(s);
+            MapDbFixture.copyTree(dir.dir(), crashed.dir());
+            await(s.close());
+
+            // The same entries, as the older version wrote them: one redo file, then no segment log.
+            Path logDir = crashed.dir().resolve(SegmentLog.DIRECTORY);
+            ByteArrayOutputStream redo = new ByteArrayOutputStream();
+            SegmentLog log = SegmentLog.openBlocking(logDir, 1 << 20);
+            long entries = log.scanBlocking(0, 0, -1, (seq, segment, at, end, payload) -> {
+                ByteBuffer head = ByteBuffer.allocate(16).putInt(RedoLog.MAGIC).putInt(payload.length).putLong(seq);
+                CRC32C crc = new CRC32C();
+                crc.update(head.array());
+                crc.update(payload);
+                redo.writeBytes(head.array());
+                redo.writeBytes(payload);
+                redo.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+            });
+            log.close();
+            assertEquals(5, entries, "one entry per write of the second wave");
+            Path[] redoFiles = RedoLog.pathsOf(crashed.dir().resolve(MapDbBatchStorage.FILE_NAME));
+            Files.write(redoFiles[0], redo.toByteArray());
+            try (var files = Files.walk(logDir)) {
+                for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
+
+            MapDbFixture again = new MapDbFixture();
+            try {
+                EventStore r = open(crashed.dir(), ONLY_AT_CLOSE);
+                assertEquals(after, snapshot(r));
+                assertTrue(Files.notExists(redoFiles[0]), "the redo log is removed once replayed");
+                await(r.append("s/1", AppendBatch.of(batch("later", 1), 3000)));
+                after = snapshot(r);
+                MapDbFixture.copyTree(crashed.dir(), again.dir()); // crashed again: the new write only in the log
+                await(r.close());
+                EventStore r2 = open(again.dir(), ONLY_AT_CLOSE);
+                assertEquals(after, snapshot(r2), "replayed once, not again");
+                await(r2.close());
+            } finally {
+                again.cleanup();
+            }
         } finally {
             dir.cleanup();
             crashed.cleanup();
@@ -219,9 +301,9 @@ class RedoLogCrashTest extends EventStoreTckBase {
                                Path redo) throws IOException {
         MapDbFixture dir = new MapDbFixture();
         try {
-            copyFiles(crashed, dir.dir());
-            damage.apply(dir.dir().resolve(redo.getFileName()));
-            EventStore r = open(dir.dir(), RedoLoggedStorage.Policy.DEFAULT);
+            MapDbFixture.copyTree(crashed, dir.dir());
+            damage.apply(dir.dir().resolve(redo.toString()));
+            EventStore r = open(dir.dir(), LoggedBatchStorage.Policy.DEFAULT);
             try {
                 assertEquals(expected, snapshot(r), what);
                 // and it takes writes
@@ -237,14 +319,6 @@ class RedoLogCrashTest extends EventStoreTckBase {
             }
         } finally {
             dir.cleanup();
-        }
-    }
-
-    private static void copyFiles(Path from, Path to) throws IOException {
-        try (var files = Files.list(from)) {
-            for (Path f : files.toList()) {
-                Files.copy(f, to.resolve(f.getFileName()));
-            }
         }
     }
 

@@ -1,16 +1,23 @@
 package dev.eddy.eventstore.mapdb;
 
+import dev.eddy.eventstore.impl.BatchStorage;
+
 /**
- * Where a batch and its key section lie in the {@link SegmentLog}, in the form MapDB stores it: {@code {segment,
- * batch offset, batch length, key section offset, key section length}}. Stateless.
+ * Where a batch and its key section lie in the {@link SegmentLog}, with the batch's meta, in the form MapDB stores
+ * it: {@code {segment, batch offset, batch length, key section offset, key section length, record count, arrival
+ * millis, data bytes}}. Stateless.
  */
 final class Location {
 
     private Location() {
     }
 
-    static long[] of(long segment, long batchOffset, int batchLength, long keyOffset, int keyLength) {
-        return new long[] {segment, batchOffset, batchLength, keyOffset, keyLength};
+    static long[] of(long segment, long batchOffset, int batchLength, long keyOffset, int keyLength, long[] meta) {
+        return new long[] {segment, batchOffset, batchLength, keyOffset, keyLength, meta[0], meta[1], meta[2]};
+    }
+
+    static BatchStorage.BatchMeta metaOf(long first, long[] location) {
+        return new BatchStorage.BatchMeta(first, (int) location[5], location[6], location[7]);
     }
 
     static long segmentOf(long[] location) {

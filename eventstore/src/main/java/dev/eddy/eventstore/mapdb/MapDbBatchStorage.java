@@ -37,12 +37,12 @@ import java.util.function.UnaryOperator;
  * or the engine's writer when the store runs without the redo log.
  *
  * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
- * names are not), and per id {@code locs_<id>} (first position to where the batch and its key section lie in the
- * {@link SegmentLog}: segment, batch offset and length, key section offset and length) and {@code metas_<id>}
- * (first position to count, arrival and data bytes), so that opening a log reads no keys. Batches written
- * without the segment log (and by stores from before it) are held in MapDB itself: {@code batches_<id>} (first
- * position to batch) and {@code keys_<id>} (first position to key section), both with values outside the BTree
- * nodes (values inside nodes measured ~20x slower for batch-sized values). {@code segments} counts the live
+ * names are not), and per id {@code locs_<id>}: first position to where the batch and its key section lie in the
+ * {@link SegmentLog} and the batch's meta ({@link Location}: one small put per batch), so that opening a log reads
+ * no keys. Batches written without the segment log (and by stores from before it) are held in MapDB itself:
+ * {@code batches_<id>} (first position to batch) and {@code keys_<id>} (first position to key section), both with
+ * values outside the BTree nodes (values inside nodes measured ~20x slower for batch-sized values), and
+ * {@code metas_<id>} (first position to count, arrival and data bytes). {@code segments} counts the live
  * batches per log segment (a segment without any can go). The engine's key index lives in the {@code eddy.keys}
  * directory beside the file. {@code trims} holds each log's last trim summary, {@code metadata} the metadata
  * entries under {@link MetadataKey#encoded()}.
@@ -180,10 +180,9 @@ final class MapDbBatchStorage implements BatchStorage {
             metas.put(firstPosition, metaOf(keySection));
         }
 
-        /** Records where a batch written to the segment log lies ({@link Location#encode()}) and its meta. */
-        void putLocatedBatchBlocking(long firstPosition, long[] location, long[] meta) {
+        /** Records where a batch written to the segment log lies, with its meta ({@link Location}). */
+        void putLocatedBatchBlocking(long firstPosition, long[] location) {
             locations.put(firstPosition, location);
-            metas.put(firstPosition, meta);
             countUsage(Location.segmentOf(location), 1);
         }
 
@@ -257,6 +256,35 @@ final class MapDbBatchStorage implements BatchStorage {
         return java.util.Collections.unmodifiableSet(usage.keySet());
     }
 
+    /** Two position-ordered runs as one. */
+    private static <T> Iterator<T> merged(Iterator<T> a, Iterator<T> b, java.util.function.ToLongFunction<T> position) {
+        return new Iterator<>() {
+            T nextA = a.hasNext() ? a.next() : null;
+            T nextB = b.hasNext() ? b.next() : null;
+
+            @Override
+            public boolean hasNext() {
+                return nextA != null || nextB != null;
+            }
+
+            @Override
+            public T next() {
+                if (nextA == null && nextB == null) {
+                    throw new java.util.NoSuchElementException();
+                }
+                T out;
+                if (nextB == null || (nextA != null && position.applyAsLong(nextA) <= position.applyAsLong(nextB))) {
+                    out = nextA;
+                    nextA = a.hasNext() ? a.next() : null;
+                } else {
+                    out = nextB;
+                    nextB = b.hasNext() ? b.next() : null;
+                }
+                return out;
+            }
+        };
+    }
+
     private static String locsName(long id) {
         return "locs_" + id;
     }
@@ -295,12 +323,30 @@ final class MapDbBatchStorage implements BatchStorage {
                 slot.keySections.forEach((first, section) -> slot.metas.put(first, metaOf(section)));
                 migrated = true;
             }
-            Iterator<BatchMeta> metas = slot.metas.entrySet().stream()
-                    .map(m -> new BatchMeta(m.getKey(), (int) m.getValue()[0], m.getValue()[1], m.getValue()[2]))
-                    .iterator();
-            consumer.accept(e.getKey(), slot, trims.get(slot.id), metas,
-                    from -> slot.metas.tailMap(from, true).keySet().stream()
-                            .map(slot::keySectionBlocking).filter(java.util.Objects::nonNull).iterator());
+            // Batches held by MapDB (metas) and batches in the segment log (locations), merged in position order.
+            Iterator<BatchMeta> metas = merged(
+                    slot.metas.entrySet().stream()
+                            .map(m -> new BatchMeta(m.getKey(), (int) m.getValue()[0], m.getValue()[1], m.getValue()[2]))
+                            .iterator(),
+                    slot.locations.entrySet().stream()
+                            .map(m -> Location.metaOf(m.getKey(), m.getValue()))
+                            .iterator(),
+                    BatchMeta::first);
+            consumer.accept(e.getKey(), slot, trims.get(slot.id), metas, from -> {
+                Iterator<Long> firsts = merged(slot.metas.tailMap(from, true).keySet().iterator(),
+                        slot.locations.tailMap(from, true).keySet().iterator(), Long::longValue);
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return firsts.hasNext();
+                    }
+
+                    @Override
+                    public byte[] next() {
+                        return slot.keySectionBlocking(firsts.next());
+                    }
+                };
+            });
         }
         if (migrated) {
             db.commit();
@@ -346,7 +392,13 @@ final class MapDbBatchStorage implements BatchStorage {
         long id = purging.first();
         Slot slot = new Slot(id);
         List<Long> firsts = new ArrayList<>(maxBatches);
-        // metas cover every batch, except in stores from before metas existed: their key sections do
+        for (Long first : slot.locations.keySet()) {
+            if (firsts.size() == maxBatches) {
+                break;
+            }
+            firsts.add(first);
+        }
+        // batches held by MapDB: metas cover them, except in stores from before metas existed (key sections do)
         for (Long first : slot.metas.isEmpty() ? slot.keySections.keySet() : slot.metas.keySet()) {
             if (firsts.size() == maxBatches) {
                 break;

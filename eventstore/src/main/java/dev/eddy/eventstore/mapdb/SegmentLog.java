@@ -40,6 +40,8 @@ final class SegmentLog implements AutoCloseable {
     static final int HEADER = 4 + 4 + 8;
     static final int TRAILER = 4;
     private static final int ZERO_CHUNK = 1 << 20;
+    /** What new segments are filled with; only ever read (through duplicates). */
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(ZERO_CHUNK).asReadOnlyBuffer();
 
     /** One intact entry met by {@link #scanBlocking}. */
     @FunctionalInterface
@@ -331,7 +333,7 @@ final class SegmentLog implements AutoCloseable {
     }
 
     private static void zeroFill(FileChannel ch, long from, long to) throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, to - from));
+        ByteBuffer zeros = ZEROS.duplicate();
         for (long o = from; o < to; ) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), to - o));
             o += ch.write(zeros, o);

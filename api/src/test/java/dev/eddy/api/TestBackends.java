@@ -16,8 +16,9 @@ public final class TestBackends {
 
     /**
      * Server heap the backend may use for data written while a test runs, beyond what subscribers hold: the
-     * memory backend keeps the records themselves; MapDB keeps the batches its redo log acknowledged but has
-     * not checkpointed into the store file yet (at most 64 MiB, then appends wait); PostgreSQL nothing.
+     * memory backend keeps the records themselves; MapDB holds a batch only until its log entry is written (then
+     * its place until the next checkpoint), so 64 MiB is a generous bound for what is in flight; PostgreSQL
+     * nothing.
      */
     public static long storedDataAllowance(long producedBytes) {
         return switch (storage()) {

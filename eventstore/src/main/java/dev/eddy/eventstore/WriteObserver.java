@@ -12,7 +12,7 @@ public interface WriteObserver {
      * @param writes      the writes it acknowledged
      * @param queuedNanos how long its oldest write waited before the group started
      * @param applyNanos  checking and encoding the writes and handing them to storage
-     * @param syncNanos   the commit itself (on MapDB: one redo-log append and its {@code fdatasync})
+     * @param syncNanos   the commit itself (on MapDB: one segment-log append and its {@code fdatasync})
      */
     void committed(int writes, long queuedNanos, long applyNanos, long syncNanos);
 

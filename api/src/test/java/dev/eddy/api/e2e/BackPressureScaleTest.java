@@ -89,7 +89,7 @@ class BackPressureScaleTest extends AbstractSdkTest {
 
             // The stalled socket would need ~260 MiB of frames (base64). The server may hold its write queue
             // (1 MiB), a page per shard and what the kernel buffers; the in-memory backend also keeps the
-            // records themselves on the heap, MapDB its redo log's not yet checkpointed batches. Generous bounds:
+            // records themselves on the heap, MapDB only the batches in flight. Generous bounds:
             // memory, not timing, is asserted.
             peak = Math.max(peak, serverMemory() - before);
             long stored = TestBackends.storedDataAllowance(produced);

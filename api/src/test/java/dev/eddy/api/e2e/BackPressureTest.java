@@ -80,8 +80,7 @@ class BackPressureTest extends AbstractSdkTest {
 
             // Every event as a frame is ~13.7 KiB (base64), ~64 MiB for the stalled socket. The server may hold
             // the socket's write queue, a page per shard and what the kernel buffers, not all of it. The
-            // in-memory backend also keeps the records themselves on the heap; MapDB keeps the batches its redo log
-            // has acknowledged but not yet checkpointed into the store file (at most 64 MiB, then appends wait).
+            // in-memory backend also keeps the records themselves on the heap; MapDB only the batches in flight.
             long grown = serverMemory() - before;
             long stored = TestBackends.storedDataAllowance(produced);
             System.out.printf("[%s] server memory grew by %d MiB (stored records allowance %d MiB)%n",

@@ -13,7 +13,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -200,7 +202,7 @@ final class LoggedBatchStorage implements BatchStorage {
             store.putMetadataBlocking(CHECKPOINT, encodeCheckpoint(last));
             store.commitBlocking();
         }
-        java.util.TreeSet<Long> onDisk = log.segments();
+        TreeSet<Long> onDisk = log.segments();
         for (long segment : store.usedSegments()) {
             if (!onDisk.contains(segment)) {
                 throw new StorageUnavailableException("cannot recover " + store.file() + ": the log segment "
@@ -532,7 +534,7 @@ final class LoggedBatchStorage implements BatchStorage {
      * lies, as MapDB has just committed.
      */
     private void deleteUnusedSegmentsBefore(long segment) {
-        java.util.Set<Long> used = store.usedSegments();
+        Set<Long> used = store.usedSegments();
         for (long s : segments.segments().headSet(segment, false)) {
             if (!used.contains(s)) {
                 segments.deleteBlocking(s);

@@ -20,21 +20,28 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NavigableSet;
+import java.util.NoSuchElementException;
+import java.util.Set;
 import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.BiConsumer;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 /**
  * Batches in MapDB (transactions on, so every commit goes through the write-ahead log). Thread-safe as
  * MapDB's default DB is; writes come from one thread: the {@link LoggedBatchStorage}'s checkpointer (the default),
- * or the engine's writer when the store runs without the redo log.
+ * or the engine's writer when the store runs without the segment log.
  *
  * <p>Layout: {@code logs} maps a log's name to a numeric id (log names are arbitrary strings; collection
  * names are not), and per id {@code locs_<id>}: first position to where the batch and its key section lie in the
@@ -72,8 +79,8 @@ final class MapDbBatchStorage implements BatchStorage {
     /** Live batches per log segment, as committed (segments without any are absent). */
     private final BTreeMap<Long, Long> segmentUsage;
     /** The same with the changes not yet written to {@link #segmentUsage}; writer thread only. */
-    private final java.util.TreeMap<Long, Long> usage = new java.util.TreeMap<>();
-    private final java.util.Set<Long> usageChanged = new java.util.HashSet<>();
+    private final TreeMap<Long, Long> usage = new TreeMap<>();
+    private final Set<Long> usageChanged = new HashSet<>();
     /** Where located batches are read from; set once at open (before any read). */
     private volatile SegmentLog segments;
 
@@ -113,7 +120,7 @@ final class MapDbBatchStorage implements BatchStorage {
         // fileMmapEnable().cleanerHackEnable()), except that the store file goes through the commit journal.
         VolumeFactory mapped = new MappedFileVol.MappedFileFactory(true, false);
         VolumeFactory base = options.mmap() && mmapSupported() ? mapped : FileChannelVol.FACTORY;
-        // Behind the redo log, MapDB's own write-ahead log is memory-mapped where possible (see
+        // Behind the segment log, MapDB's own write-ahead log is memory-mapped where possible (see
         // JournaledVolumeFactory): its slower sync only costs the checkpointer, off the acknowledgement path.
         VolumeFactory volumes = new JournaledVolumeFactory(base,
                 options.redoLog() && mmapSupported() ? mapped : base, file, fileWrapper);
@@ -252,12 +259,12 @@ final class MapDbBatchStorage implements BatchStorage {
     }
 
     /** The segments that hold live batches (including changes not yet committed); writer thread. */
-    java.util.Set<Long> usedSegments() {
+    Set<Long> usedSegments() {
         return java.util.Collections.unmodifiableSet(usage.keySet());
     }
 
     /** Two position-ordered runs as one. */
-    private static <T> Iterator<T> merged(Iterator<T> a, Iterator<T> b, java.util.function.ToLongFunction<T> position) {
+    private static <T> Iterator<T> merged(Iterator<T> a, Iterator<T> b, ToLongFunction<T> position) {
         return new Iterator<>() {
             T nextA = a.hasNext() ? a.next() : null;
             T nextB = b.hasNext() ? b.next() : null;
@@ -270,7 +277,7 @@ final class MapDbBatchStorage implements BatchStorage {
             @Override
             public T next() {
                 if (nextA == null && nextB == null) {
-                    throw new java.util.NoSuchElementException();
+                    throw new NoSuchElementException();
                 }
                 T out;
                 if (nextB == null || (nextA != null && position.applyAsLong(nextA) <= position.applyAsLong(nextB))) {
@@ -422,8 +429,8 @@ final class MapDbBatchStorage implements BatchStorage {
     }
 
     /** Ids of the logs whose batch collections exist in the file (diagnostics and tests). */
-    java.util.Set<Long> batchCollectionIdsBlocking() {
-        java.util.Set<Long> ids = new java.util.TreeSet<>();
+    Set<Long> batchCollectionIdsBlocking() {
+        Set<Long> ids = new TreeSet<>();
         for (String name : db.nameCatalogLoad().keySet()) {
             if (name.startsWith("batches_")) {
                 ids.add(Long.parseLong(name.substring("batches_".length(), name.indexOf('#'))));

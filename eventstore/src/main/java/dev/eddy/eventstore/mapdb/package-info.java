@@ -1,5 +1,5 @@
 /**
- * The embedded default backend: batches and their key sections in MapDB BTreeMaps with the write-ahead log
- * on, group-committed by the shared engine through Eddy's redo log and checkpointed into MapDB behind it.
+ * The embedded default backend: batches group-committed by the shared engine into Eddy's append-only segment
+ * log, which keeps them; MapDB (write-ahead log on) records where each batch lies, checkpointed behind the log.
  */
 package dev.eddy.eventstore.mapdb;

@@ -186,7 +186,7 @@ class LogCrashTest extends EventStoreTckBase {
      * opens without it too (they are replayed into MapDB first).
      */
     @Test
-    void directoriesWithAndWithoutTheRedoLogOpenEitherWay() throws IOException {
+    void directoriesWithAndWithoutTheLogOpenEitherWay() throws IOException {
         await(store.close());
         store = null;
         MapDbFixture dir = new MapDbFixture();

@@ -181,12 +181,13 @@ final class KeyIndex {
 
     /**
      * Hands the frozen tables of every log to the background writer; they stay searchable until their file
-     * is in place. Waits while earlier ones are still being written. Writer thread, after a commit.
+     * is in place. Waits while earlier ones are still being written. Writer thread, after a commit. Returns
+     * whether they are searchable here now (so the logs may drop them from memory); never without files.
      */
-    void rotate(Map<Long, Frozen> run) {
+    boolean rotate(Map<Long, Frozen> run) {
         memEntries = 0;
         if (dir == null || run.isEmpty()) {
-            return;
+            return false;
         }
         synchronized (this) {
             while (layers.frozen.size() >= MAX_FROZEN && failure == null) {
@@ -204,6 +205,7 @@ final class KeyIndex {
             layers = new Layers(List.copyOf(frozen), layers.tables);
         }
         work.add(run);
+        return true;
     }
 
     /** Writes what is frozen and stops the background thread. Blocking. */

@@ -175,17 +175,24 @@ final class LogIndex {
     }
 
     /**
-     * Freezes the in-memory key table for the key index to write, starting an empty one; null when it is
-     * empty. Writer thread, right after a commit (so everything frozen is durable).
+     * The in-memory key table as a frozen table for the key index to write; null when it is empty. It stays
+     * this log's in-memory table (and unchanged) until {@link #releaseKeys}: readers look in memory first, then
+     * below, so the key index must search it before memory lets it go. Writer thread, right after a commit (so
+     * everything frozen is durable).
      */
-    synchronized KeyIndex.Frozen freezeKeys() {
+    synchronized KeyIndex.Frozen frozenKeys() {
         if (keys.isEmpty() && eventPositions.isEmpty()) {
             return null;
         }
-        KeyIndex.Frozen frozen = new KeyIndex.Frozen(name, keyId, keys, eventPositions, next, horizon());
-        keys = new HashMap<>();
-        eventPositions = new HashMap<>();
-        return frozen;
+        return new KeyIndex.Frozen(name, keyId, keys, eventPositions, next, horizon());
+    }
+
+    /** Starts an empty in-memory key table, once the key index searches {@code frozen}. Writer thread. */
+    synchronized void releaseKeys(KeyIndex.Frozen frozen) {
+        if (keys == frozen.keys()) {
+            keys = new HashMap<>();
+            eventPositions = new HashMap<>();
+        }
     }
 
     /** Makes everything applied so far visible to readers (called once it is durable). */

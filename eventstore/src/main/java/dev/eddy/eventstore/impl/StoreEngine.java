@@ -156,16 +156,24 @@ public abstract class StoreEngine implements EventStore {
         }
     }
 
-    /** Freezes every log's in-memory key table for the key index. Writer thread (or recovery), after a commit. */
+    /**
+     * Freezes every log's in-memory key table for the key index. Writer thread (or recovery), after a commit.
+     * The frozen tables become searchable in the key index before the logs drop them from memory: a lookup
+     * (memory first, then the key index) may meet an entry twice during a rotation, never miss it.
+     */
     private void rotateKeys() {
         Map<Long, KeyIndex.Frozen> run = new HashMap<>();
+        Map<LogIndex, KeyIndex.Frozen> frozenBy = new HashMap<>();
         for (LogIndex index : logs.values()) {
-            KeyIndex.Frozen frozen = index.freezeKeys();
+            KeyIndex.Frozen frozen = index.frozenKeys();
             if (frozen != null) {
                 run.put(frozen.logId(), frozen);
+                frozenBy.put(index, frozen);
             }
         }
-        keyIndex.rotate(run);
+        if (keyIndex.rotate(run)) {
+            frozenBy.forEach(LogIndex::releaseKeys);
+        }
     }
 
     @Override

@@ -14,8 +14,12 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,6 +76,49 @@ class MapDbKeyIndexTest extends EventStoreTckBase {
                 new AppendBatch(List.of(rec("agg-7", "x")), Map.of("agg-7", ExpectedVersion.exactly(ROUNDS - 2)), 1)));
         AppendResult next = appendExpecting("log", "agg-7", ExpectedVersion.exactly(ROUNDS - 1), rec("agg-7", "x"));
         assertEquals(ROUNDS, next.versions()[0]);
+    }
+
+    /**
+     * While appends keep rotating the in-memory keys into the key index, a reader on another thread never sees a
+     * key's current version or history behind what was already acknowledged (a rotation once dropped the keys
+     * from memory before the key index searched them).
+     */
+    @Test
+    void readersNeverMissAKeyWhileTheIndexRotates() throws InterruptedException {
+        AtomicLong acknowledged = new AtomicLong(-1);
+        AtomicBoolean done = new AtomicBoolean();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = new Thread(() -> {
+            while (!done.get() && problems.size() < 5) {
+                long floor = acknowledged.get();
+                try {
+                    long v = store.currentVersion("log", "agg").toCompletionStage().toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS);
+                    if (v < floor) {
+                        problems.add("current version " + v + " behind the acknowledged " + floor);
+                    }
+                    int n = store.readKey("log", "agg", 0, 10_000).toCompletionStage().toCompletableFuture()
+                            .get(10, TimeUnit.SECONDS).size();
+                    if (n < floor + 1) {
+                        problems.add("a history of " + n + " records behind the acknowledged " + (floor + 1));
+                    }
+                } catch (Exception e) {
+                    problems.add(e.toString());
+                }
+            }
+        }, "key-reader");
+        reader.start();
+        try {
+            for (int i = 0; i < 600; i++) {
+                AppendResult r = append("log", rec("agg", "v" + i), rec("other-" + (i % 7), "x"));
+                acknowledged.set(r.versions()[0]);
+            }
+        } finally {
+            done.set(true);
+            reader.join();
+        }
+        assertEquals(List.of(), problems);
+        assertEquals(599L, await(store.currentVersion("log", "agg")));
     }
 
     private List<Path> tables() throws IOException {

@@ -23,4 +23,14 @@ final class Location {
     static long segmentOf(long[] location) {
         return location[0];
     }
+
+    /** The batch's bytes, or {@code null} if its segment is gone. */
+    static byte[] readBatchBlocking(SegmentLog log, long[] location) {
+        return log.readBlocking(location[0], location[1], (int) location[2]);
+    }
+
+    /** The key section's bytes, or {@code null} if its segment is gone. */
+    static byte[] readKeySectionBlocking(SegmentLog log, long[] location) {
+        return log.readBlocking(location[0], location[3], (int) location[4]);
+    }
 }

@@ -91,7 +91,7 @@ final class LoggedBatchStorage implements BatchStorage {
                 return batch;
             }
             if (p instanceof long[] location) {
-                return segments.readBlocking(location[0], location[1], (int) location[2]);
+                return Location.readBatchBlocking(segments, location);
             }
             // The checkpointer forgets a location only after MapDB has committed it.
             MapDbBatchStorage.Slot s = stored;

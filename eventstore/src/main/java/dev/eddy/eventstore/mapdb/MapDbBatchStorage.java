@@ -239,8 +239,7 @@ final class MapDbBatchStorage implements BatchStorage {
         if (log == null) {
             throw new StorageUnavailableException(file + " holds batches in its log segments, which are not open");
         }
-        return keySection ? log.readBlocking(Location.segmentOf(location), location[3], (int) location[4])
-                : log.readBlocking(Location.segmentOf(location), location[1], (int) location[2]);
+        return keySection ? Location.readKeySectionBlocking(log, location) : Location.readBatchBlocking(log, location);
     }
 
     private void countUsage(long segment, long delta) {

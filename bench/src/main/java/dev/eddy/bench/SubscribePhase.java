@@ -68,9 +68,10 @@ final class SubscribePhase {
     private static final long DRAIN_IDLE_NANOS = TimeUnit.SECONDS.toNanos(15);
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
     /**
-     * At most this many PutRecord calls before the subscribers connect, to warm the producer up (three seconds'
-     * worth of the rate, at least 100); not part of the run. They are not paced at the rate (16 in flight), so a
-     * low rate does not make them slow.
+     * This many PutRecord calls before the subscribers connect, to warm the producer up; not part of the run. They
+     * are not paced at the rate (16 in flight), so a low rate does not make them slow, and they are as many at a
+     * low rate as at a high one: with 100 (three seconds' worth of 20/s, as before) the producer's HTTP client ran
+     * interpreted through a 20/s run and added ~1 ms to each acknowledgement the bench reported.
      */
     static final int PREWARM_RECORDS = 3000;
     private static final String JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
@@ -212,7 +213,7 @@ final class SubscribePhase {
      * client does not fall seconds behind it; these records go before the subscribers connect and are not counted.
      */
     private void prewarm() throws Exception {
-        int n = prewarmCalls(options.rate());
+        int n = PREWARM_RECORDS;
         java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(16);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         for (int i = 0; i < n && failure.get() == null; i++) {
@@ -233,11 +234,6 @@ final class SubscribePhase {
         if (failure.get() != null) {
             throw new IllegalStateException("warming up PutRecord failed: " + failure.get(), failure.get());
         }
-    }
-
-    /** The number of unmeasured PutRecord calls that warm the producer up before a run at {@code rate}. */
-    static int prewarmCalls(int rate) {
-        return (int) Math.min(PREWARM_RECORDS, Math.max(100, rate * 3L));
     }
 
     /** Sends every record at its due time (or at once, when late); returns the largest backlog seen. */

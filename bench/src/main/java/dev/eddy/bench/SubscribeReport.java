@@ -79,7 +79,7 @@ final class SubscribeReport {
         if (r.putContentType() != null) {
             config.put("putContentType", r.putContentType());
         }
-        config.put("prewarmCalls", SubscribePhase.prewarmCalls(options.rate()));
+        config.put("prewarmCalls", SubscribePhase.PREWARM_RECORDS);
         config.put("subscribers", options.subscribers());
         config.put("rate", options.rate());
         config.put("durationSeconds", options.duration().toMillis() / 1000.0);

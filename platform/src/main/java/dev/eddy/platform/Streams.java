@@ -69,6 +69,9 @@ public interface Streams {
     /** The consumer groups of every stream. */
     ConsumerGroups consumerGroups();
 
+    /** Feeds over the streams: how readers inside the server read, without shard iterators. */
+    Feeds feeds();
+
     /** The stream's ARN. */
     String arn(String stream);
 

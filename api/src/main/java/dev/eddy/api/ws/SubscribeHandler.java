@@ -24,7 +24,6 @@ public final class SubscribeHandler {
     private final Streams streams;
     private final Clock clock;
     private final EventFrames frames = new EventFrames();
-    private final ShardTails tails;
     private final StreamMetrics metrics;
 
     public SubscribeHandler(Vertx vertx, Streams streams, Clock clock, StreamMetrics metrics) {
@@ -32,7 +31,6 @@ public final class SubscribeHandler {
         this.vertx = vertx;
         this.streams = streams;
         this.clock = clock;
-        this.tails = new ShardTails(vertx, streams, frames);
     }
 
     /** Whether the request is for this handler. */
@@ -67,7 +65,7 @@ public final class SubscribeHandler {
             if (rejection != null) {
                 ws.close(rejection.closeCode(), CloseCodes.reason(rejection.getMessage()));
             } else {
-                Subscription.start(vertx, streams, clock, frames, tails, metrics, ws, accepted);
+                Subscription.start(vertx, streams, clock, frames, metrics, ws, accepted);
             }
         });
     }

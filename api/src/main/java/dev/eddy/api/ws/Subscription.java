@@ -1,51 +1,41 @@
 package dev.eddy.api.ws;
 
-import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.ErrorCode;
-import dev.eddy.platform.GroupAssignment;
-import dev.eddy.platform.GroupMember;
-import dev.eddy.platform.IteratorType;
+import dev.eddy.platform.Feed;
+import dev.eddy.platform.FeedBatch;
+import dev.eddy.platform.FeedEnd;
+import dev.eddy.platform.FeedHandler;
+import dev.eddy.platform.FeedRequest;
+import dev.eddy.platform.FeedShards;
+import dev.eddy.platform.FeedStart;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.Record;
-import dev.eddy.platform.Shard;
-import dev.eddy.platform.ShardIteratorRequest;
-import dev.eddy.platform.StreamDescription;
-import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.function.LongSupplier;
 
 /**
- * One WebSocket subscription: a {@link ShardReader} per open shard (or, for a consumer-group member, per
- * shard the group assigns it, changing with every rebalance), heartbeats, credit-based flow, checkpoints and
- * the close codes. Confined to the socket's event loop; only {@link #wake} is called from other threads.
+ * One WebSocket subscription: a thin adapter over a platform {@link Feed} (the whole stream, or for a
+ * consumer-group member the shards the group assigns it): the feed's records go out as {@code event} frames,
+ * its shards as the {@code shards} frame; a full socket pauses the feed and a drained one resumes it; credit
+ * ({@code {"request": n}}) is the feed's demand; plus heartbeats, checkpoints, the group's liveness pings and
+ * the close codes. Confined to the socket's event loop.
  */
-final class Subscription {
+final class Subscription implements FeedHandler {
 
     static final long HEARTBEAT_MILLIS = 2000;
-    /** Reads again even without a wake-up, so a lost wake-up costs at most this much latency. */
-    static final long FALLBACK_MILLIS = 1000;
-    /** Bytes the socket may queue before readers pause (besides at most one page per shard). */
+    /** Bytes the socket may queue before the feed pauses (besides at most one page per shard). */
     static final int WRITE_QUEUE_BYTES = 1024 * 1024;
-    private static final long MAX_CREDIT = 1L << 40;
 
     private final Vertx vertx;
     private final Context context;
@@ -56,32 +46,24 @@ final class Subscription {
     private FrameChannel channel;
     private final EventFrames frames;
     private final StreamMetrics metrics;
-    /** This subscription's lag for the metrics: the largest of its readers', updated on the loop. */
+    /** This subscription's lag for the metrics: the largest of its shards', updated on the loop. */
     private volatile long behindMillis;
     private final LongSupplier lag = () -> behindMillis;
     private Set<LongSupplier> openSubscriptions;
     private final SubscribeParams params;
-    private final Map<String, ShardReader> readers = new LinkedHashMap<>();
-    private final Set<ShardReader> starved = new LinkedHashSet<>();
-    /** The readers again, for the append listener (any thread). */
-    private final ConcurrentMap<String, ShardReader> wakeable = new ConcurrentHashMap<>();
-    private final ShardTails tails;
-    private AppendWatch watch;
-    private GroupMember member;
-    private long generation = -1;
+    private Feed feed;
     private long lastHeardNanos = System.nanoTime();
     private long heartbeatTimer = -1;
-    private long fallbackTimer = -1;
     private long pingTimer = -1;
     private boolean closed;
     private boolean drainPending;
     private boolean creditMode;
+    /** Credit given before the feed opened: its first demand. */
     private long credit;
 
-    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ShardTails tails,
-                         StreamMetrics metrics, ServerWebSocket ws, SubscribeParams params) {
+    private Subscription(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
+                         ServerWebSocket ws, SubscribeParams params) {
         this.frames = frames;
-        this.tails = tails;
         this.metrics = metrics;
         this.vertx = vertx;
         this.clock = clock;
@@ -97,9 +79,9 @@ final class Subscription {
     }
 
     /** Starts streaming on an accepted socket. */
-    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, ShardTails tails,
-                      StreamMetrics metrics, ServerWebSocket ws, SubscribeParams params) {
-        new Subscription(vertx, streams, clock, frames, tails, metrics, ws, params).open();
+    static void start(Vertx vertx, Streams streams, Clock clock, EventFrames frames, StreamMetrics metrics,
+                      ServerWebSocket ws, SubscribeParams params) {
+        new Subscription(vertx, streams, clock, frames, metrics, ws, params).open();
     }
 
     private void open() {
@@ -115,116 +97,86 @@ final class Subscription {
         ws.exceptionHandler(err -> stop());
         ws.textMessageHandler(this::onMessage);
         ws.binaryMessageHandler(b -> sendError("InvalidMessage", "Binary messages are not understood; send JSON text."));
-        watch = streams.onAppend(params.stream(), this::wake);
         if (params.group() != null) {
-            joinGroup();
+            ws.pongHandler(pong -> lastHeardNanos = System.nanoTime());
+        }
+        FeedRequest request = new FeedRequest(params.stream(), null, feedStart(params.start()), params.group(),
+                params.key() == null && params.keyPrefix() == null ? null : params::matches);
+        streams.feeds().open(request, this).onComplete(ar -> onLoop(() -> {
+            if (ar.failed()) {
+                refuse(ar.cause());
+                return;
+            }
+            if (closed) {
+                ar.result().close();
+                return;
+            }
+            feed = ar.result();
+            if (params.group() != null) {
+                lastHeardNanos = System.nanoTime();
+                pingTimer = vertx.setPeriodic(Math.max(250, params.sessionTimeoutMillis() / 4), id -> ping());
+            }
+            openSubscriptions = metrics.subscriptions(params.stream(), params.group());
+            openSubscriptions.add(lag);
+            heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
+            if (!creditMode) {
+                feed.request(Feed.UNBOUNDED);
+            } else if (credit > 0) {
+                feed.request(credit);
+            }
+        }));
+    }
+
+    private static FeedStart feedStart(StartPosition from) {
+        return switch (from.kind()) {
+            case TRIM_HORIZON -> FeedStart.trimHorizon();
+            case LATEST -> FeedStart.latest();
+            case TIMESTAMP -> FeedStart.atTimestamp(from.timestampMillis());
+            case SEQUENCE_NUMBER -> FeedStart.atSequenceNumber(from.sequenceNumber());
+        };
+    }
+
+    // ---- the feed (on the loop) ------------------------------------------------------------------
+
+    /** The {@code shards} frame goes out before any event of a shard it names. */
+    @Override
+    public void shards(FeedShards shards) {
+        if (!closed) {
+            sendText(shards.assignment() != null ? Frames.groupShards(shards.assignment())
+                    : Frames.shards(shards.stream(), shards.shardIds()));
+        }
+    }
+
+    @Override
+    public void records(FeedBatch batch) {
+        if (closed) {
             return;
         }
-        streams.describeStream(params.stream())
-                .compose(this::startIterators)
-                .onComplete(ar -> onLoop(() -> {
-                    if (ar.failed()) {
-                        refuse(ar.cause());
-                        return;
-                    }
-                    if (closed) {
-                        return;
-                    }
-                    for (ShardReader reader : ar.result()) {
-                        readers.put(reader.shardId(), reader);
-                        wakeable.put(reader.shardId(), reader);
-                    }
-                    sendText(Frames.shards(params.stream(), List.copyOf(readers.keySet())));
-                    startTimers();
-                    pumpAll();
-                }));
-    }
-
-    private void startTimers() {
-        openSubscriptions = metrics.subscriptions(params.stream(), params.group());
-        openSubscriptions.add(lag);
-        heartbeatTimer = vertx.setPeriodic(HEARTBEAT_MILLIS, id -> heartbeat());
-        fallbackTimer = vertx.setPeriodic(FALLBACK_MILLIS, id -> pumpAll());
-    }
-
-    // ---- consumer groups -------------------------------------------------------------------------
-
-    /** Joins the group; every assignment (the first one included) arrives through {@link #assign}. */
-    private void joinGroup() {
-        ws.pongHandler(pong -> lastHeardNanos = System.nanoTime());
-        streams.describeStream(params.stream())
-                .compose(description -> description.status() == StreamStatus.ACTIVE
-                        || description.status() == StreamStatus.UPDATING ? Future.succeededFuture()
-                        : Future.failedFuture(PlatformException.notFound("Stream " + description.name() + " is "
-                                + description.status())))
-                .compose(v -> streams.consumerGroups().join(params.stream(), params.group(),
-                        assignment -> later(() -> assign(assignment))))
-                .onComplete(ar -> onLoop(() -> {
-                    if (ar.failed()) {
-                        refuse(ar.cause());
-                        return;
-                    }
-                    if (closed) {
-                        ar.result().leave();
-                        return;
-                    }
-                    member = ar.result();
-                    lastHeardNanos = System.nanoTime();
-                    pingTimer = vertx.setPeriodic(Math.max(250, params.sessionTimeoutMillis() / 4), id -> ping());
-                    startTimers();
-                }));
-    }
-
-    /**
-     * Applies a rebalance: readers of shards taken away stop (a read in flight is dropped), shards given
-     * resume after the group's checkpoint, or at {@code from} when there is none. The {@code shards} frame
-     * goes out before any event of a new shard.
-     */
-    private void assign(GroupAssignment assignment) {
-        if (closed || assignment.generation() <= generation) {
-            return;
+        long bytes = 0;
+        for (Record r : batch.records()) {
+            channel.write(frames.frame(batch.stream(), batch.shardId(), r));
+            bytes += r.data().length;
         }
-        generation = assignment.generation();
-        for (var it = readers.entrySet().iterator(); it.hasNext(); ) {
-            var entry = it.next();
-            if (!assignment.shardIds().contains(entry.getKey())) {
-                entry.getValue().stop();
-                starved.remove(entry.getValue());
-                wakeable.remove(entry.getKey());
-                it.remove();
-            }
+        channel.flushPaced();
+        metrics.outgoing(params.stream(), batch.shardId(), "websocket", batch.records().size(), bytes);
+        if (!mayWrite()) {
+            feed.pause();
         }
-        sendText(Frames.groupShards(assignment));
-        for (String shardId : assignment.shardIds()) {
-            if (readers.containsKey(shardId)) {
-                continue;
-            }
-            String checkpoint = assignment.checkpoints().get(shardId);
-            ShardIteratorRequest start;
-            ShardIteratorRequest fallback = null;
-            if (checkpoint != null) {
-                start = new ShardIteratorRequest(params.stream(), shardId, IteratorType.AFTER_SEQUENCE_NUMBER,
-                        checkpoint, null);
-            } else {
-                StartPosition from = params.start();
-                start = switch (from.kind()) {
-                    case TRIM_HORIZON -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.TRIM_HORIZON,
-                            null, null);
-                    case LATEST -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.LATEST, null, null);
-                    case TIMESTAMP -> new ShardIteratorRequest(params.stream(), shardId, IteratorType.AT_TIMESTAMP,
-                            null, from.timestampMillis());
-                    case SEQUENCE_NUMBER -> new ShardIteratorRequest(params.stream(), shardId,
-                            IteratorType.AT_SEQUENCE_NUMBER, from.sequenceNumber(), null);
-                };
-                if (from.kind() == StartPosition.Kind.SEQUENCE_NUMBER) {
-                    // The number names one shard; the others start at their oldest record, as without a group.
-                    fallback = new ShardIteratorRequest(params.stream(), shardId, IteratorType.TRIM_HORIZON, null, null);
-                }
-            }
-            ShardReader reader = new ShardReader(this, tails, shardId, start, null);
-            readers.put(shardId, reader);
-            wakeable.put(shardId, reader);
-            reader.begin(fallback);
+    }
+
+    @Override
+    public void retrying(String shardId, PlatformException cause) {
+        sendError("ServiceUnavailable", "Reading " + shardId + " failed, retrying: " + cause.getMessage());
+    }
+
+    @Override
+    public void ended(FeedEnd end) {
+        if (end.reason() == FeedEnd.Reason.STREAM_DELETED) {
+            sendError("StreamDeleted", "Stream " + params.stream() + " was deleted.");
+            close(CloseCodes.STREAM_DELETED, "Stream " + params.stream() + " was deleted");
+        } else {
+            sendError("InternalFailure", "Reading " + end.shardId() + " failed: " + end.cause().getMessage());
+            close(CloseCodes.INTERNAL, "Internal failure reading " + end.shardId());
         }
     }
 
@@ -239,11 +191,11 @@ final class Subscription {
             sendError("NoGroup", "Checkpoints are kept per consumer group: subscribe with group=<name> to checkpoint.");
             return;
         }
-        if (member == null) {
+        if (feed == null) {
             sendError("NotAssigned", "Shard " + shardId + " is not assigned to this member yet.");
             return;
         }
-        member.checkpoint(shardId, sequenceNumber).onComplete(ar -> onLoop(() -> {
+        feed.checkpoint(shardId, sequenceNumber).onComplete(ar -> onLoop(() -> {
             if (closed) {
                 return;
             }
@@ -264,96 +216,23 @@ final class Subscription {
         }));
     }
 
-    private Future<List<ShardReader>> startIterators(StreamDescription description) {
-        if (description.status() != StreamStatus.ACTIVE && description.status() != StreamStatus.UPDATING) {
-            return Future.failedFuture(PlatformException.notFound("Stream " + description.name() + " is "
-                    + description.status()));
-        }
-        List<Shard> open = description.shards().stream().filter(Shard::isOpen).toList();
-        StartPosition start = params.start();
-        if (start.kind() == StartPosition.Kind.SEQUENCE_NUMBER) {
-            return startAtSequenceNumber(open, start.sequenceNumber());
-        }
-        List<Future<ShardReader>> readers = new ArrayList<>();
-        for (Shard shard : open) {
-            ShardIteratorRequest request = switch (start.kind()) {
-                case TRIM_HORIZON -> request(shard, IteratorType.TRIM_HORIZON, null);
-                case LATEST -> request(shard, IteratorType.LATEST, null);
-                case TIMESTAMP -> new ShardIteratorRequest(params.stream(), shard.shardId(), IteratorType.AT_TIMESTAMP,
-                        null, start.timestampMillis());
-                case SEQUENCE_NUMBER -> throw new IllegalStateException();
-            };
-            readers.add(reader(request));
-        }
-        return Future.all(readers).map(all -> all.<ShardReader>list());
-    }
-
-    /** The shard the number belongs to starts at it; the other shards start at TRIM_HORIZON. */
-    private Future<List<ShardReader>> startAtSequenceNumber(List<Shard> open, String sequenceNumber) {
-        List<Future<ShardReader>> at = new ArrayList<>();
-        for (Shard shard : open) {
-            at.add(reader(request(shard, IteratorType.AT_SEQUENCE_NUMBER, sequenceNumber))
-                    .otherwise(err -> null));
-        }
-        return Future.all(at).compose(all -> {
-            List<Future<ShardReader>> readers = new ArrayList<>();
-            boolean owned = false;
-            for (int i = 0; i < open.size(); i++) {
-                ShardReader found = all.resultAt(i);
-                owned |= found != null;
-                readers.add(found != null ? Future.succeededFuture(found)
-                        : reader(request(open.get(i), IteratorType.TRIM_HORIZON, null)));
-            }
-            if (!owned) {
-                return Future.failedFuture(new SubscribeException(CloseCodes.BAD_PARAMETER, "Invalid from="
-                        + sequenceNumber + ": not a sequence number of an open shard of " + params.stream()));
-            }
-            return Future.all(readers).map(r -> r.<ShardReader>list());
-        });
-    }
-
-    private ShardIteratorRequest request(Shard shard, IteratorType type, String sequenceNumber) {
-        return new ShardIteratorRequest(params.stream(), shard.shardId(), type, sequenceNumber, null);
-    }
-
-    private Future<ShardReader> reader(ShardIteratorRequest request) {
-        return streams.getShardIterator(request)
-                .map(iterator -> new ShardReader(this, tails, request.shardId(), request, iterator));
-    }
-
     private void refuse(Throwable err) {
-        if (err instanceof SubscribeException e) {
-            close(e.closeCode(), e.getMessage());
-        } else if (err instanceof PlatformException p && p.code() == ErrorCode.RESOURCE_NOT_FOUND) {
+        if (err instanceof PlatformException p && p.code() == ErrorCode.RESOURCE_NOT_FOUND) {
             close(CloseCodes.UNKNOWN_STREAM, "Stream " + params.stream() + " not found");
         } else if (err instanceof PlatformException p && p.code() == ErrorCode.INVALID_ARGUMENT) {
-            close(CloseCodes.BAD_PARAMETER, p.getMessage());
+            close(CloseCodes.BAD_PARAMETER, params.start().kind() == StartPosition.Kind.SEQUENCE_NUMBER
+                    && params.group() == null ? "Invalid from=" + params.start().sequenceNumber()
+                    + ": not a sequence number of an open shard of " + params.stream() : p.getMessage());
         } else {
             sendError("InternalFailure", String.valueOf(err.getMessage()));
             close(CloseCodes.INTERNAL, "Internal failure");
         }
     }
 
-    // ---- called by the readers (on the loop) -----------------------------------------------------
+    // ---- the socket ------------------------------------------------------------------------------
 
-    Streams streams() {
-        return streams;
-    }
-
-    SubscribeParams params() {
-        return params;
-    }
-
-    Context context() {
-        return context;
-    }
-
-    boolean isClosed() {
-        return closed;
-    }
-
-    /** Whether the socket can take more; if not, every reader is pumped again once it drains. */
-    boolean mayWrite() {
+    /** Whether the socket can take more; if not, the feed resumes once it drains. */
+    private boolean mayWrite() {
         if (channel.writable() && !ws.writeQueueFull()) {
             return true;
         }
@@ -364,73 +243,14 @@ final class Subscription {
         return false;
     }
 
-    /** The socket drained (Vert.x's queue or the channel's buffer): the readers that paused read on. */
+    /** The socket drained (Vert.x's queue or the channel's buffer): the feed goes on. */
     private void resumeWriting() {
         if (drainPending) {
             drainPending = false;
-            pumpAll();
+            if (feed != null && !closed) {
+                feed.resume();
+            }
         }
-    }
-
-    boolean inCreditMode() {
-        return creditMode;
-    }
-
-    /**
-     * Takes credit for one read: at most a fair share of what is left (so one shard cannot hold all of it
-     * while its read is in flight). A reader that gets none is pumped again when credit comes back.
-     */
-    int reserveCredit(ShardReader reader, int wanted) {
-        long share = (credit + readers.size() - 1) / Math.max(1, readers.size());
-        int n = (int) Math.min(wanted, Math.min(credit, share));
-        if (n == 0) {
-            starved.add(reader);
-        } else {
-            starved.remove(reader);
-        }
-        credit -= n;
-        return n;
-    }
-
-    /** Gives back credit a read did not use, and lets the readers that got none try again. */
-    void returnCredit(int n) {
-        if (n <= 0) {
-            return;
-        }
-        credit += n;
-        if (!starved.isEmpty()) {
-            List<ShardReader> waiting = new ArrayList<>(starved);
-            starved.clear();
-            waiting.forEach(ShardReader::pump);
-        }
-    }
-
-    boolean takeCredit() {
-        if (credit == 0) {
-            return false;
-        }
-        credit--;
-        return true;
-    }
-
-    /** Counts records a reader sent. */
-    void sent(String shardId, int records, long bytes) {
-        metrics.outgoing(params.stream(), shardId, "websocket", records, bytes);
-    }
-
-    /** Writes a record's event frame; {@link #flush} sends it. */
-    void sendEvent(String shardId, Record r) {
-        channel.write(frames.frame(params.stream(), shardId, r));
-    }
-
-    /** Writes an event frame encoded by the shard's tail; {@link #flush} sends it. */
-    void sendFrame(ByteBuf frame) {
-        channel.write(frame);
-    }
-
-    /** Sends what the readers wrote (paced: see {@link FrameChannel#flushPaced}). */
-    void flush() {
-        channel.flushPaced();
     }
 
     /** Sends a message of this subscription alone (heap bytes: only shared frames need direct memory). */
@@ -445,18 +265,8 @@ final class Subscription {
         }
     }
 
-    void streamDeleted() {
-        sendError("StreamDeleted", "Stream " + params.stream() + " was deleted.");
-        close(CloseCodes.STREAM_DELETED, "Stream " + params.stream() + " was deleted");
-    }
-
-    void fail(String shardId, Throwable err) {
-        sendError("InternalFailure", "Reading " + shardId + " failed: " + err.getMessage());
-        close(CloseCodes.INTERNAL, "Internal failure reading " + shardId);
-    }
-
     /** Runs {@code task} on the socket's event loop: now if already there. */
-    void onLoop(Runnable task) {
+    private void onLoop(Runnable task) {
         if (Thread.currentThread() == loop) {
             task.run();
         } else {
@@ -464,47 +274,16 @@ final class Subscription {
         }
     }
 
-    /** Runs {@code task} on the socket's event loop after what it is doing now. */
-    void later(Runnable task) {
-        context.runOnContext(v -> task.run());
-    }
-
-    // ---- wake-ups, timers, client messages -------------------------------------------------------
-
-    /**
-     * From any thread: at most one queued wake-up per shard, however many appends arrive meanwhile, and none
-     * for a reader the shard's tail delivers to.
-     */
-    private void wake(String shardId) {
-        ShardReader reader = wakeable.get(shardId);
-        if (reader != null && reader.wantsWakeups() && reader.wakeQueued.compareAndSet(false, true)) {
-            context.runOnContext(v -> {
-                reader.wakeQueued.set(false);
-                if (readers.get(shardId) == reader && !closed) {
-                    reader.pump();
-                }
-            });
-        }
-    }
-
-    private void pumpAll() {
-        if (closed) {
-            return;
-        }
-        for (ShardReader reader : readers.values()) {
-            reader.pump();
-        }
-    }
+    // ---- timers, client messages -----------------------------------------------------------------
 
     private void heartbeat() {
         if (closed || !channel.writable() || ws.writeQueueFull()) {
             return;
         }
-        Map<String, Long> behind = new LinkedHashMap<>();
+        Map<String, Long> behind = feed.millisBehindLatest();
         long max = 0;
-        for (ShardReader reader : readers.values()) {
-            behind.put(reader.shardId(), reader.millisBehindLatest());
-            max = Math.max(max, reader.millisBehindLatest());
+        for (long b : behind.values()) {
+            max = Math.max(max, b);
         }
         behindMillis = max;
         sendText(Frames.heartbeat(behind, clock.millis()));
@@ -543,9 +322,19 @@ final class Subscription {
                 sendError("InvalidMessage", "\"request\" must be a positive integer, got " + abbreviate(String.valueOf(n)));
                 return;
             }
-            creditMode = true;
-            credit = Math.min(MAX_CREDIT, credit + ((Number) n).longValue());
-            pumpAll();
+            long more = ((Number) n).longValue();
+            if (feed == null) {
+                // Not open yet: the feed starts with this demand.
+                creditMode = true;
+                credit = credit > Long.MAX_VALUE - 1 - more ? Long.MAX_VALUE - 1 : credit + more;
+                return;
+            }
+            if (!creditMode) {
+                // From flowing to credit mode: only what the client asks for from now on.
+                creditMode = true;
+                feed.cancelDemand();
+            }
+            feed.request(more);
         } else if (message.containsKey("checkpoint")) {
             checkpoint(message);
         } else {
@@ -574,20 +363,13 @@ final class Subscription {
         if (channel != null) {
             channel.release();
         }
-        if (watch != null) {
-            watch.cancel();
-        }
-        for (ShardReader reader : readers.values()) {
-            reader.stop();
-        }
-        if (member != null) {
-            member.leave();
+        if (feed != null) {
+            feed.close();
         }
         if (openSubscriptions != null) {
             openSubscriptions.remove(lag);
         }
         vertx.cancelTimer(heartbeatTimer);
-        vertx.cancelTimer(fallbackTimer);
         vertx.cancelTimer(pingTimer);
     }
 }

@@ -19,6 +19,8 @@ import dev.eddy.platform.ConsumerGroups;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.Feeds;
+import dev.eddy.platform.FeedStart;
 import dev.eddy.platform.GetRecordsResult;
 import dev.eddy.platform.HistoryEvent;
 import dev.eddy.platform.IteratorType;
@@ -84,6 +86,7 @@ public final class StreamsImpl implements Streams {
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AppendListeners appendListeners = new AppendListeners();
     private final ConsumerGroupsImpl groups;
+    private final FeedsImpl feeds;
     private final StreamMetrics metrics;
     /** Records stored per stream (by name), refreshed every few seconds for the stored-records gauge. */
     private final ConcurrentMap<String, AtomicLong> storedRecords = new ConcurrentHashMap<>();
@@ -108,6 +111,7 @@ public final class StreamsImpl implements Streams {
         this.options = options;
         this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
         this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
+        this.feeds = new FeedsImpl(vertx, this);
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
@@ -298,6 +302,11 @@ public final class StreamsImpl implements Streams {
                 .onSuccess(v -> streams.computeIfPresent(meta.name(),
                         (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old))
                 .recover(StreamsImpl::storageFailure);
+    }
+
+    @Override
+    public Feeds feeds() {
+        return feeds;
     }
 
     @Override
@@ -594,6 +603,16 @@ public final class StreamsImpl implements Streams {
     }
 
     private GetRecordsResult toResult(StreamMeta meta, Shard shard, int index, ReadResult read) {
+        ShardPage page = page(meta, shard, index, read);
+        if (page.ended()) {
+            return new GetRecordsResult(page.records(), null, 0, page.children(), meta.name(), shard.shardId(), true);
+        }
+        String next = iterators.issue(meta.name(), meta.uid(), index, page.nextPosition());
+        return new GetRecordsResult(page.records(), next, page.millisBehindLatest(), List.of(), meta.name(),
+                shard.shardId(), page.caughtUp());
+    }
+
+    private static ShardPage page(StreamMeta meta, Shard shard, int index, ReadResult read) {
         List<Record> records = new ArrayList<>(read.records().size());
         for (StoredRecord r : read.records()) {
             records.add(toRecord(meta, index, r));
@@ -604,11 +623,8 @@ public final class StreamsImpl implements Streams {
             long lastRead = read.records().get(read.records().size() - 1).arrivalMillis();
             behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
         }
-        if (!shard.isOpen() && caughtUp) {
-            return new GetRecordsResult(records, null, 0, children(meta, shard), meta.name(), shard.shardId(), true);
-        }
-        String next = iterators.issue(meta.name(), meta.uid(), index, read.nextPosition());
-        return new GetRecordsResult(records, next, behind, List.of(), meta.name(), shard.shardId(), caughtUp);
+        boolean ended = caughtUp && shard != null && !shard.isOpen();
+        return new ShardPage(records, read.nextPosition(), caughtUp, behind, ended ? children(meta, shard) : null);
     }
 
     private static List<ChildShard> children(StreamMeta meta, Shard parent) {
@@ -621,6 +637,52 @@ public final class StreamsImpl implements Streams {
             }
         }
         return children;
+    }
+
+    // ---- feeds (FeedsImpl reads by position, without iterators) -----------------------------------
+
+    /** The stream's incarnation if it can be read now; RESOURCE_NOT_FOUND otherwise. */
+    StreamMeta readableMeta(String stream) {
+        return readable(stream).meta();
+    }
+
+    /**
+     * Where a feed starts reading shard {@code index} of the incarnation; INVALID_ARGUMENT for a sequence number
+     * that is not of that shard.
+     */
+    Future<Long> feedPosition(StreamMeta meta, int index, FeedStart start) {
+        String log = meta.logName(index);
+        String shardId = ShardIds.of(index);
+        try {
+            return switch (start.kind()) {
+                case TRIM_HORIZON -> Future.succeededFuture(0L);
+                case LATEST -> store.state(log).map(LogState::nextPosition).recover(StreamsImpl::storageFailure);
+                case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
+                        SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId));
+                case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
+                        SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId) + 1);
+                case AT_TIMESTAMP -> store.seek(log, start.timestampMillis()).recover(StreamsImpl::storageFailure);
+            };
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /**
+     * Up to {@code limit} records of shard {@code index} from {@code position}, for a feed of incarnation
+     * {@code meta}: RESOURCE_NOT_FOUND once that incarnation is deleting or gone.
+     */
+    Future<ShardPage> readShard(StreamMeta meta, int index, long position, int limit) {
+        StreamState state = streams.get(meta.name());
+        if (state == null || !state.meta().uid().equals(meta.uid()) || state.meta().status() == StreamStatus.DELETING) {
+            return Future.failedFuture(PlatformException.notFound("Stream " + meta.name() + " under account "
+                    + options.accountId() + " was deleted."));
+        }
+        StreamMeta current = state.meta();
+        Shard shard = state.shard(index);
+        return store.read(current.logName(index), position, limit, MAX_GET_BYTES)
+                .map(read -> page(current, shard, index, read))
+                .recover(StreamsImpl::storageFailure);
     }
 
     @Override

@@ -19,6 +19,18 @@ public interface Streams {
     /** Marks the stream DELETING and removes it and its records in the background. */
     Future<Void> deleteStream(String name, boolean enforceConsumerDeletion);
 
+    /**
+     * Lengthens how long records are kept (24 to 8,760 hours, at least the current period); records already
+     * past the old period stay unreadable. INVALID_ARGUMENT otherwise, RESOURCE_NOT_FOUND unless ACTIVE.
+     */
+    Future<Void> increaseRetention(String stream, int hours);
+
+    /**
+     * Shortens how long records are kept (24 to 8,760 hours, at most the current period): older records become
+     * unreadable at once, and the retention job frees their space. INVALID_ARGUMENT otherwise.
+     */
+    Future<Void> decreaseRetention(String stream, int hours);
+
     /** The stream with all its shards. */
     Future<StreamDescription> describeStream(String name);
 

@@ -52,27 +52,29 @@ public final class KinesisApi {
         RecordActions r = new RecordActions(streams, metrics);
         Action putRecordTree = tree(p -> r.putRecord(PutRecordRequest.of(p)));
         Action putRecordsTree = tree(p -> r.putRecords(PutRecordsRequest.of(p)));
-        this.actions = Map.of(
-                "CreateStream", treeOf(s::createStream),
-                "DeleteStream", treeOf(s::deleteStream),
-                "DescribeStream", treeOf(s::describeStream),
-                "DescribeStreamSummary", treeOf(s::describeStreamSummary),
-                "ListStreams", treeOf(s::listStreams),
-                "ListShards", treeOf(s::listShards),
-                "PutRecord", (format, body, length) -> {
+        this.actions = Map.ofEntries(
+                Map.entry("CreateStream", treeOf(s::createStream)),
+                Map.entry("DeleteStream", treeOf(s::deleteStream)),
+                Map.entry("DescribeStream", treeOf(s::describeStream)),
+                Map.entry("DescribeStreamSummary", treeOf(s::describeStreamSummary)),
+                Map.entry("ListStreams", treeOf(s::listStreams)),
+                Map.entry("ListShards", treeOf(s::listShards)),
+                Map.entry("IncreaseStreamRetentionPeriod", treeOf(s::increaseStreamRetentionPeriod)),
+                Map.entry("DecreaseStreamRetentionPeriod", treeOf(s::decreaseStreamRetentionPeriod)),
+                Map.entry("PutRecord", (format, body, length) -> {
                     PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
                     return request == null ? putRecordTree.decode(format, body, length)
                             : new Call(BodyTree.streamOf(request.streamName(), request.streamArn()),
                                     () -> r.putRecord(request));
-                },
-                "PutRecords", (format, body, length) -> {
+                }),
+                Map.entry("PutRecords", (format, body, length) -> {
                     PutRecordsRequest request = PutRecordsDecoder.decode(format, body, length);
                     return request == null ? putRecordsTree.decode(format, body, length)
                             : new Call(BodyTree.streamOf(request.streamName(), request.streamArn()),
                                     () -> r.putRecords(request));
-                },
-                "GetShardIterator", treeOf(r::getShardIterator),
-                "GetRecords", tree(r::getRecords));
+                }),
+                Map.entry("GetShardIterator", treeOf(r::getShardIterator)),
+                Map.entry("GetRecords", tree(r::getRecords)));
     }
 
     /** Decodes a request for the action (which must be supported, see {@link #supports}). */

@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * The stream-level Kinesis actions: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
- * ListStreams, ListShards. Each validates at the edge, then calls the platform. Thread-safe (stateless
+ * ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod. Each validates at the edge, then calls the platform. Thread-safe (stateless
  * apart from the thread-safe {@link Streams}).
  */
 final class StreamActions {
@@ -84,6 +84,20 @@ final class StreamActions {
         Boolean enforce = p.bool("EnforceConsumerDeletion");
         String name = StreamRef.resolve(p, streams, new Validator());
         return streams.deleteStream(name, enforce != null && enforce).map(nothing -> Shapes.object());
+    }
+
+    Future<ObjectNode> increaseStreamRetentionPeriod(Params p) {
+        Integer hours = p.integer("RetentionPeriodHours");
+        String name = StreamRef.resolve(p, streams, new Validator().required("retentionPeriodHours", hours)
+                .range("retentionPeriodHours", hours, 1, Integer.MAX_VALUE));
+        return streams.increaseRetention(name, hours).map(nothing -> Shapes.object());
+    }
+
+    Future<ObjectNode> decreaseStreamRetentionPeriod(Params p) {
+        Integer hours = p.integer("RetentionPeriodHours");
+        String name = StreamRef.resolve(p, streams, new Validator().required("retentionPeriodHours", hours)
+                .range("retentionPeriodHours", hours, 1, Integer.MAX_VALUE));
+        return streams.decreaseRetention(name, hours).map(nothing -> Shapes.object());
     }
 
     Future<ObjectNode> describeStream(Params p) {

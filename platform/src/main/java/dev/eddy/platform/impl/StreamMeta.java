@@ -20,9 +20,12 @@ import java.util.Map;
  * @param shards         all shards in index order
  * @param tags           the stream's tags
  * @param nextShardIndex the index the next new shard gets
+ * @param expiredBeforeMillis records that arrived before this stay unreadable even after the retention period
+ *                       grows (Kinesis never brings expired records back); 0 if it never grew
  */
 public record StreamMeta(String name, String uid, StreamStatus status, StreamMode mode, int retentionHours,
-                         long createdMillis, List<Shard> shards, Map<String, String> tags, int nextShardIndex) {
+                         long createdMillis, List<Shard> shards, Map<String, String> tags, int nextShardIndex,
+                         long expiredBeforeMillis) {
 
     public StreamMeta {
         shards = List.copyOf(shards);
@@ -30,7 +33,19 @@ public record StreamMeta(String name, String uid, StreamStatus status, StreamMod
     }
 
     public StreamMeta withStatus(StreamStatus newStatus) {
-        return new StreamMeta(name, uid, newStatus, mode, retentionHours, createdMillis, shards, tags, nextShardIndex);
+        return new StreamMeta(name, uid, newStatus, mode, retentionHours, createdMillis, shards, tags, nextShardIndex,
+                expiredBeforeMillis);
+    }
+
+    /** With another retention period; records expired under the old one at {@code nowMillis} stay expired. */
+    public StreamMeta withRetention(int hours, long nowMillis) {
+        long expired = Math.max(expiredBeforeMillis, nowMillis - retentionHours * 3_600_000L);
+        return new StreamMeta(name, uid, status, mode, hours, createdMillis, shards, tags, nextShardIndex, expired);
+    }
+
+    /** Records that arrived before this, at {@code nowMillis}, are past retention: unreadable, and trimmed. */
+    public long retainedFromMillis(long nowMillis) {
+        return Math.max(expiredBeforeMillis, nowMillis - retentionHours * 3_600_000L);
     }
 
     public String logName(int shardIndex) {

@@ -74,6 +74,11 @@ public final class StreamsImpl implements Streams {
     private static final long MAX_GET_BYTES = 10L * 1024 * 1024;
     private static final int ON_DEMAND_SHARDS = 4;
     private static final int DEFAULT_RETENTION_HOURS = 24;
+    private static final int MIN_RETENTION_HOURS = 24;
+    private static final int MAX_RETENTION_HOURS = 8760;
+    /** How often the retention job looks for records past retention. */
+    private static final long RETENTION_CHECK_MILLIS = 60_000;
+    private static final System.Logger LOG = System.getLogger(StreamsImpl.class.getName());
     private static final long STORED_RECORDS_REFRESH_MILLIS = 5000;
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -121,6 +126,7 @@ public final class StreamsImpl implements Streams {
                 .map(key -> new StreamsImpl(vertx, store, options, key, metrics))
                 .compose(impl -> impl.loadStreams().map(impl))
                 .onSuccess(impl -> {
+                    impl.scheduleRetention();
                     impl.refreshStoredRecords();
                     vertx.setPeriodic(STORED_RECORDS_REFRESH_MILLIS, id -> impl.refreshStoredRecords());
                 });
@@ -241,7 +247,7 @@ public final class StreamsImpl implements Streams {
         }
         boolean instant = options.createStreamDelay().isZero();
         StreamMeta meta = new StreamMeta(request.name(), newUid(), instant ? StreamStatus.ACTIVE : StreamStatus.CREATING,
-                request.mode(), DEFAULT_RETENTION_HOURS, now, shards, request.tags(), shardCount);
+                request.mode(), DEFAULT_RETENTION_HOURS, now, shards, request.tags(), shardCount, 0);
         if (streams.putIfAbsent(meta.name(), new StreamState(meta)) != null) {
             return Future.failedFuture(PlatformException.inUse("Stream " + meta.name() + " under account "
                     + options.accountId() + " already exists."));
@@ -500,9 +506,12 @@ public final class StreamsImpl implements Streams {
         String shardId = ShardIds.of(shardIndex);
         return store.readKey(meta.logName(shardIndex), key, fromVersion, limit)
                 .map(stored -> {
+                    long retainedFrom = meta.retainedFromMillis(options.clock().millis());
                     List<HistoryEvent> out = new ArrayList<>(stored.size());
                     for (StoredRecord r : stored) {
-                        out.add(new HistoryEvent(shardId, toRecord(meta, shardIndex, r)));
+                        if (r.arrivalMillis() >= retainedFrom) {
+                            out.add(new HistoryEvent(shardId, toRecord(meta, shardIndex, r)));
+                        }
                     }
                     return out;
                 })
@@ -612,10 +621,15 @@ public final class StreamsImpl implements Streams {
                 shard.shardId(), page.caughtUp());
     }
 
-    private static ShardPage page(StreamMeta meta, Shard shard, int index, ReadResult read) {
+    private ShardPage page(StreamMeta meta, Shard shard, int index, ReadResult read) {
+        long retainedFrom = meta.retainedFromMillis(options.clock().millis());
         List<Record> records = new ArrayList<>(read.records().size());
         for (StoredRecord r : read.records()) {
-            records.add(toRecord(meta, index, r));
+            // Past the retention period (the oldest records): unreadable now, whether or not the retention job
+            // has removed them yet. Only a prefix is dropped, so the rest stay at consecutive positions.
+            if (!records.isEmpty() || r.arrivalMillis() >= retainedFrom) {
+                records.add(toRecord(meta, index, r));
+            }
         }
         boolean caughtUp = read.nextPosition() >= read.state().nextPosition();
         long behind = 0;
@@ -637,6 +651,85 @@ public final class StreamsImpl implements Streams {
             }
         }
         return children;
+    }
+
+    // ---- retention ---------------------------------------------------------------------------------
+
+    @Override
+    public Future<Void> increaseRetention(String stream, int hours) {
+        return changeRetention(stream, hours, true);
+    }
+
+    @Override
+    public Future<Void> decreaseRetention(String stream, int hours) {
+        return changeRetention(stream, hours, false);
+    }
+
+    private Future<Void> changeRetention(String stream, int hours, boolean increase) {
+        StreamMeta meta;
+        try {
+            meta = writable(stream).meta();
+            if (hours < MIN_RETENTION_HOURS) {
+                throw PlatformException.invalidArgument("Minimum allowed retention period is " + MIN_RETENTION_HOURS
+                        + " hours. Requested retention period (" + hours + " hours) is too short.");
+            }
+            if (hours > MAX_RETENTION_HOURS) {
+                throw PlatformException.invalidArgument("Maximum allowed retention period is " + MAX_RETENTION_HOURS
+                        + " hours. Requested retention period (" + hours + " hours) is too long.");
+            }
+            if (increase && hours < meta.retentionHours()) {
+                throw PlatformException.invalidArgument("Requested retention period (" + hours + " hours) for stream "
+                        + stream + " can not be shorter than existing retention period (" + meta.retentionHours()
+                        + " hours). Use DecreaseRetentionPeriod API.");
+            }
+            if (!increase && hours > meta.retentionHours()) {
+                throw PlatformException.invalidArgument("Requested retention period (" + hours + " hours) for stream "
+                        + stream + " can not be longer than existing retention period (" + meta.retentionHours()
+                        + " hours). Use IncreaseRetentionPeriod API.");
+            }
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        if (hours == meta.retentionHours()) {
+            return Future.succeededFuture();
+        }
+        return persist(meta.withRetention(hours, options.clock().millis()));
+    }
+
+    /**
+     * The retention job: drops every shard's records that are past its stream's retention period, stream after
+     * stream, shard after shard, so it never competes with the request path for more than one store call at a
+     * time. Reads hide such records already; this gives their space back. Returns how many records it dropped.
+     */
+    Future<Long> trimExpired() {
+        Future<Long> chain = Future.succeededFuture(0L);
+        long now = options.clock().millis();
+        for (StreamState state : List.copyOf(streams.values())) {
+            StreamMeta meta = state.meta();
+            if (meta.status() != StreamStatus.ACTIVE && meta.status() != StreamStatus.UPDATING) {
+                continue;
+            }
+            long retainedFrom = meta.retainedFromMillis(now);
+            for (int i = 0; i < meta.shards().size(); i++) {
+                String log = meta.logName(i);
+                chain = chain.compose(dropped -> store.state(log).compose(before -> store.seek(log, retainedFrom)
+                        .compose(position -> position <= before.firstPosition() ? Future.succeededFuture(dropped)
+                                : store.trim(log, position).map(horizon -> dropped
+                                        + Math.max(0, horizon - before.firstPosition())))));
+            }
+        }
+        return chain;
+    }
+
+    private void scheduleRetention() {
+        vertx.setTimer(RETENTION_CHECK_MILLIS, id -> trimExpired()
+                .onComplete(ar -> {
+                    if (ar.failed()) {
+                        LOG.log(System.Logger.Level.WARNING, "Trimming records past retention failed; retrying in "
+                                + RETENTION_CHECK_MILLIS / 1000 + " s: " + ar.cause());
+                    }
+                    scheduleRetention();
+                }));
     }
 
     // ---- feeds (FeedsImpl reads by position, without iterators) -----------------------------------

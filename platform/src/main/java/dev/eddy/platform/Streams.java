@@ -31,6 +31,18 @@ public interface Streams {
      */
     Future<Void> decreaseRetention(String stream, int hours);
 
+    /**
+     * Splits an open shard at {@code newStartingHashKey} (decimal, strictly inside the shard's range, above its
+     * start plus one): the shard closes at its last record and two children take its two halves. Appends that
+     * race the split land in the parent before its end or in a child. Fails RESOURCE_IN_USE unless the stream is
+     * ACTIVE, RESOURCE_NOT_FOUND for an unknown shard, INVALID_ARGUMENT for a closed shard or a bad hash key,
+     * LIMIT_EXCEEDED beyond the shard limit.
+     */
+    Future<Void> splitShard(String stream, String shardToSplit, String newStartingHashKey);
+
+    /** Merges two open shards with adjacent hash-key ranges into one child; errors as {@link #splitShard}. */
+    Future<Void> mergeShards(String stream, String shardToMerge, String adjacentShardToMerge);
+
     /** The stream with all its shards. */
     Future<StreamDescription> describeStream(String name);
 

@@ -61,6 +61,8 @@ public final class KinesisApi {
                 Map.entry("ListShards", treeOf(s::listShards)),
                 Map.entry("IncreaseStreamRetentionPeriod", treeOf(s::increaseStreamRetentionPeriod)),
                 Map.entry("DecreaseStreamRetentionPeriod", treeOf(s::decreaseStreamRetentionPeriod)),
+                Map.entry("SplitShard", treeOf(s::splitShard)),
+                Map.entry("MergeShards", treeOf(s::mergeShards)),
                 Map.entry("PutRecord", (format, body, length) -> {
                     PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
                     return request == null ? putRecordTree.decode(format, body, length)

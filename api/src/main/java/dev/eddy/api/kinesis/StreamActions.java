@@ -17,13 +17,17 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * The stream-level Kinesis actions: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
- * ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod. Each validates at the edge, then calls the platform. Thread-safe (stateless
+ * ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod, SplitShard, MergeShards. Each validates at the edge, then calls the platform. Thread-safe (stateless
  * apart from the thread-safe {@link Streams}).
  */
 final class StreamActions {
+
+    /** The API's pattern for a hash key: a decimal number without leading zeros. */
+    private static final Pattern HASH_KEY = Pattern.compile("0|([1-9]\\d{0,38})");
 
     private final Streams streams;
     private final Clock clock;
@@ -98,6 +102,24 @@ final class StreamActions {
         String name = StreamRef.resolve(p, streams, new Validator().required("retentionPeriodHours", hours)
                 .range("retentionPeriodHours", hours, 1, Integer.MAX_VALUE));
         return streams.decreaseRetention(name, hours).map(nothing -> Shapes.object());
+    }
+
+    Future<ObjectNode> splitShard(Params p) {
+        String shard = p.string("ShardToSplit");
+        String key = p.string("NewStartingHashKey");
+        String name = StreamRef.resolve(p, streams, new Validator()
+                .required("shardToSplit", shard).shardId("shardToSplit", shard)
+                .required("newStartingHashKey", key).pattern("newStartingHashKey", key, HASH_KEY));
+        return streams.splitShard(name, shard, key).map(nothing -> Shapes.object());
+    }
+
+    Future<ObjectNode> mergeShards(Params p) {
+        String shard = p.string("ShardToMerge");
+        String adjacent = p.string("AdjacentShardToMerge");
+        String name = StreamRef.resolve(p, streams, new Validator()
+                .required("shardToMerge", shard).shardId("shardToMerge", shard)
+                .required("adjacentShardToMerge", adjacent).shardId("adjacentShardToMerge", adjacent));
+        return streams.mergeShards(name, shard, adjacent).map(nothing -> Shapes.object());
     }
 
     Future<ObjectNode> describeStream(Params p) {

@@ -37,6 +37,12 @@ public record StreamMeta(String name, String uid, StreamStatus status, StreamMod
                 expiredBeforeMillis);
     }
 
+    /** With a new shard layout (after a reshard), the next index after the last new shard, and a status. */
+    public StreamMeta withShards(List<Shard> newShards, int newNextShardIndex, StreamStatus newStatus) {
+        return new StreamMeta(name, uid, newStatus, mode, retentionHours, createdMillis, newShards, tags,
+                newNextShardIndex, expiredBeforeMillis);
+    }
+
     /** With another retention period; records expired under the old one at {@code nowMillis} stay expired. */
     public StreamMeta withRetention(int hours, long nowMillis) {
         long expired = Math.max(expiredBeforeMillis, nowMillis - retentionHours * 3_600_000L);

@@ -92,6 +92,9 @@ public final class StreamsImpl implements Streams {
     private final AppendListeners appendListeners = new AppendListeners();
     private final ConsumerGroupsImpl groups;
     private final FeedsImpl feeds;
+    private final Resharding resharding;
+    /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
+    private final ConcurrentMap<String, ShardGates> gates = new ConcurrentHashMap<>();
     private final StreamMetrics metrics;
     /** Records stored per stream (by name), refreshed every few seconds for the stored-records gauge. */
     private final ConcurrentMap<String, AtomicLong> storedRecords = new ConcurrentHashMap<>();
@@ -117,6 +120,7 @@ public final class StreamsImpl implements Streams {
         this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
         this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
         this.feeds = new FeedsImpl(vertx, this);
+        this.resharding = new Resharding(vertx, this, options);
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
@@ -305,8 +309,10 @@ public final class StreamsImpl implements Streams {
         return Future.all(deletions)
                 .compose(v -> groups.purge(meta))
                 .compose(v -> store.remove(STREAMS_NS, meta.name()))
-                .onSuccess(v -> streams.computeIfPresent(meta.name(),
-                        (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old))
+                .onSuccess(v -> {
+                    streams.computeIfPresent(meta.name(), (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old);
+                    gates.remove(meta.uid());
+                })
                 .recover(StreamsImpl::storageFailure);
     }
 
@@ -384,9 +390,15 @@ public final class StreamsImpl implements Streams {
         for (int i = 0; i < entries.size(); i++) {
             groups.computeIfAbsent(shardOf[i], k -> new ArrayList<>()).add(i);
         }
+        StreamMeta meta = state.meta();
+        ShardGates gate = gates(meta.uid());
+        Future<Void> resharding = gate.enter(groups.keySet().stream().mapToInt(Integer::intValue).toArray());
+        if (resharding != null) {
+            // A reshard is closing one of these shards: once it is over, route again (to its children).
+            return resharding.transform(ar -> putRecords(stream, entries));
+        }
         PutResult[] results = new PutResult[entries.size()];
         long now = options.clock().millis();
-        StreamMeta meta = state.meta();
         List<Future<Void>> appends = new ArrayList<>(groups.size());
         for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
             int shardIndex = group.getKey();
@@ -404,6 +416,7 @@ public final class StreamsImpl implements Streams {
             long dataBytes = bytes;
             long started = System.nanoTime();
             appends.add(store.append(meta.logName(shardIndex), AppendBatch.of(records, now))
+                    .andThen(ar -> gate.exit(shardIndex))
                     .<Void>map(appended -> {
                         metrics.storageAppend(System.nanoTime() - started);
                         metrics.incoming(stream, shardId, members.size(), dataBytes);
@@ -448,11 +461,17 @@ public final class StreamsImpl implements Streams {
             return Future.failedFuture(e);
         }
         StreamMeta meta = state.meta();
+        ShardGates gate = gates(meta.uid());
+        Future<Void> resharding = gate.enter(new int[] {shardIndex});
+        if (resharding != null) {
+            return resharding.transform(ar -> appendEvents(stream, key, expected, events));
+        }
         String shardId = ShardIds.of(shardIndex);
         AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, expected),
                 options.clock().millis());
         long started = System.nanoTime();
         return store.append(meta.logName(shardIndex), batch)
+                .andThen(ar -> gate.exit(shardIndex))
                 .map(appended -> {
                     if (!appended.duplicate()) {
                         metrics.storageAppend(System.nanoTime() - started);
@@ -623,22 +642,31 @@ public final class StreamsImpl implements Streams {
 
     private ShardPage page(StreamMeta meta, Shard shard, int index, ReadResult read) {
         long retainedFrom = meta.retainedFromMillis(options.clock().millis());
+        boolean closed = shard != null && !shard.isOpen();
+        // A closed shard ends at its ending sequence number: nothing past it is ever part of the shard.
+        long end = closed ? SequenceNumbers.position(shard.endingSequenceNumber(), meta.createdMillis(), index,
+                shard.shardId()) : Long.MAX_VALUE;
         List<Record> records = new ArrayList<>(read.records().size());
+        long next = read.nextPosition();
         for (StoredRecord r : read.records()) {
+            if (r.position() > end) {
+                next = r.position();
+                break;
+            }
             // Past the retention period (the oldest records): unreadable now, whether or not the retention job
             // has removed them yet. Only a prefix is dropped, so the rest stay at consecutive positions.
             if (!records.isEmpty() || r.arrivalMillis() >= retainedFrom) {
                 records.add(toRecord(meta, index, r));
             }
         }
-        boolean caughtUp = read.nextPosition() >= read.state().nextPosition();
+        boolean caughtUp = next >= read.state().nextPosition() || next > end;
         long behind = 0;
         if (!caughtUp && !read.records().isEmpty()) {
             long lastRead = read.records().get(read.records().size() - 1).arrivalMillis();
             behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
         }
-        boolean ended = caughtUp && shard != null && !shard.isOpen();
-        return new ShardPage(records, read.nextPosition(), caughtUp, behind, ended ? children(meta, shard) : null);
+        boolean ended = caughtUp && closed;
+        return new ShardPage(records, next, caughtUp, behind, ended ? children(meta, shard) : null);
     }
 
     private static List<ChildShard> children(StreamMeta meta, Shard parent) {
@@ -651,6 +679,69 @@ public final class StreamsImpl implements Streams {
             }
         }
         return children;
+    }
+
+    // ---- resharding (Resharding does the work; these are its hooks) --------------------------------
+
+    @Override
+    public Future<Void> splitShard(String stream, String shardToSplit, String newStartingHashKey) {
+        return resharding.split(stream, shardToSplit, newStartingHashKey);
+    }
+
+    @Override
+    public Future<Void> mergeShards(String stream, String shardToMerge, String adjacentShardToMerge) {
+        return resharding.merge(stream, shardToMerge, adjacentShardToMerge);
+    }
+
+    ShardGates gates(String uid) {
+        return gates.computeIfAbsent(uid, k -> new ShardGates());
+    }
+
+    /** The stream's incarnation if a reshard may start: ACTIVE, else RESOURCE_IN_USE (or RESOURCE_NOT_FOUND). */
+    StreamMeta reshardable(String stream) {
+        StreamMeta meta = existing(stream).meta();
+        if (meta.status() != StreamStatus.ACTIVE) {
+            throw PlatformException.inUse("Stream " + stream + " under account " + options.accountId()
+                    + " not ACTIVE, instead in state " + meta.status());
+        }
+        return meta;
+    }
+
+    /** Marks the stream UPDATING in memory if it is still exactly {@code meta}; false if it changed. */
+    boolean beginReshard(StreamMeta meta) {
+        StreamState now = streams.get(meta.name());
+        return now != null && now.meta() == meta
+                && streams.replace(meta.name(), now, new StreamState(meta.withStatus(StreamStatus.UPDATING)));
+    }
+
+    /** The stream's current incarnation while it reshards, or RESOURCE_NOT_FOUND once deleted meanwhile. */
+    StreamMeta reshardingMeta(String stream, String uid) {
+        StreamState now = streams.get(stream);
+        if (now == null || !now.meta().uid().equals(uid) || now.meta().status() != StreamStatus.UPDATING) {
+            throw PlatformException.notFound("Stream " + stream + " was deleted while it was resharding.");
+        }
+        return now.meta();
+    }
+
+    /** Stores the new layout (one atomic put: a crash leaves the stream before or after the reshard). */
+    Future<Void> commitReshard(StreamMeta next) {
+        return persist(next);
+    }
+
+    /** An abandoned reshard: the stream is ACTIVE again with its old layout. */
+    void abandonReshard(String stream, String uid) {
+        streams.computeIfPresent(stream, (k, old) -> old.meta().uid().equals(uid)
+                && old.meta().status() == StreamStatus.UPDATING ? new StreamState(old.meta().withStatus(StreamStatus.ACTIVE))
+                : old);
+    }
+
+    Future<LogState> logState(String log) {
+        return store.state(log).recover(StreamsImpl::storageFailure);
+    }
+
+    /** Wakes the readers of a shard that just closed, so they read to its end and go on to its children. */
+    void shardClosed(String stream, String shardId) {
+        appendListeners.fire(stream, shardId);
     }
 
     // ---- retention ---------------------------------------------------------------------------------

@@ -353,6 +353,60 @@ class FeedsTest {
     }
 
     @Test
+    void aWholeStreamFeedCrossesSplitsAndMergesOnceInOrderPerKey() throws Exception {
+        Probe probe = new Probe();
+        Feed feed = open(FeedRequest.of("orders", FeedStart.trimHorizon()), probe);
+        feed.request(Feed.UNBOUNDED);
+        List<PutResult> acked = new ArrayList<>();
+        Map<String, List<String>> perKey = new HashMap<>();
+        List<PutEntry> batch = new ArrayList<>();
+        Runnable[] reshards = {
+            () -> reshard(streams.splitShard("orders", "shardId-000000000000", "42535295865117307932921825928971026432")),
+            () -> reshard(streams.splitShard("orders", "shardId-000000000001", "127605887595351923798765477786913079296")),
+            // shardId-000000000005 (upper half of the first split) and -000000000006 (lower half of the second)
+            () -> reshard(streams.mergeShards("orders", "shardId-000000000005", "shardId-000000000006")),
+        };
+        for (int round = 0; round < 40; round++) {
+            batch.clear();
+            for (int i = 0; i < 25; i++) {
+                batch.add(PutEntry.of("key-" + (i % 20), null, ("r" + round + "-" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            List<PutResult> results = await(streams.putRecords("orders", batch));
+            for (int i = 0; i < results.size(); i++) {
+                acked.add(results.get(i));
+                perKey.computeIfAbsent(batch.get(i).partitionKey(), k -> new ArrayList<>())
+                        .add(results.get(i).sequenceNumber());
+            }
+            if (round % 10 == 5 && round / 10 < reshards.length) {
+                reshards[round / 10].run();
+            }
+        }
+        eventually("every record across the reshards", () -> probe.records.size() == acked.size());
+        stays("no duplicates", () -> probe.records.size() == acked.size());
+        probe.verify();
+        Map<String, List<String>> seen = new HashMap<>();
+        for (Record r : probe.records) {
+            seen.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>()).add(r.sequenceNumber());
+        }
+        for (Map.Entry<String, List<String>> e : perKey.entrySet()) {
+            List<String> got = new ArrayList<>(seen.get(e.getKey()));
+            assertEquals(e.getValue(), got, "order of " + e.getKey());
+        }
+        List<String> last = probe.shards.get(probe.shards.size() - 1).shardIds();
+        assertEquals(List.of("shardId-000000000002", "shardId-000000000003", "shardId-000000000004",
+                "shardId-000000000007", "shardId-000000000008"), last, "the open shards, parents done");
+        feed.close();
+    }
+
+    private static void reshard(io.vertx.core.Future<Void> reshard) {
+        try {
+            await(reshard);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void manyFeedsFollowTheSameShardsLive() throws Exception {
         List<Probe> probes = new ArrayList<>();
         List<Feed> feeds = new ArrayList<>();

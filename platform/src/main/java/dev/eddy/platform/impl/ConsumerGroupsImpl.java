@@ -115,6 +115,22 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
         return group(meta, group);
     }
 
+    /** A reshard of the stream committed: every loaded group of it deals its shards again. */
+    void resharded(StreamMeta meta) {
+        String prefix = meta.uid() + "\n";
+        for (var e : groups.entrySet()) {
+            if (e.getKey().startsWith(prefix)) {
+                e.getValue().onSuccess(Group::resharded);
+            }
+        }
+    }
+
+    /** See {@link Group#drained}: {@code member} is a member handed out by {@link #join}. */
+    Future<Void> drained(GroupMember member, String shardId) {
+        Member m = (Member) member;
+        return m.group.drained(m, shardId);
+    }
+
     /** Drops every group of a stream incarnation that is being removed (checkpoints and memory). */
     Future<Void> purge(StreamMeta meta) {
         groups.keySet().removeIf(k -> k.startsWith(meta.uid() + "\n"));
@@ -234,7 +250,7 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
         private void rebalance() {
             generation++;
             owners.clear();
-            List<String> shardIds = openShards();
+            List<String> shardIds = assignableShards();
             if (!members.isEmpty()) {
                 for (int i = 0; i < shardIds.size(); i++) {
                     owners.put(shardIds.get(i), members.get(i % members.size()));
@@ -253,7 +269,13 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
             }
         }
 
-        private List<String> openShards() {
+        /**
+         * The shards the group reads now: every shard it has not finished whose parents it has finished (as KCL
+         * leases them), so a parent is read to its end before its children. A closed shard is finished once its
+         * checkpoint reaches its ending sequence number (or it was drained empty); a parent no longer in the
+         * stream counts as finished.
+         */
+        private List<String> assignableShards() {
             StreamMeta meta;
             try {
                 meta = readable.apply(stream);
@@ -263,7 +285,59 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
             if (!meta.uid().equals(uid)) {
                 return List.of();
             }
-            return meta.shards().stream().filter(Shard::isOpen).map(Shard::shardId).sorted().toList();
+            List<String> assignable = new ArrayList<>();
+            for (Shard shard : meta.shards()) {
+                if (!finished(meta, shard.shardId()) && finished(meta, shard.parentShardId())
+                        && finished(meta, shard.adjacentParentShardId())) {
+                    assignable.add(shard.shardId());
+                }
+            }
+            assignable.sort(null);
+            return assignable;
+        }
+
+        private boolean finished(StreamMeta meta, String shardId) {
+            if (shardId == null) {
+                return true;
+            }
+            int index = ShardIds.index(shardId);
+            if (index < 0 || index >= meta.shards().size()) {
+                return true;
+            }
+            Shard shard = meta.shards().get(index);
+            String checkpoint = checkpoints.get(shardId);
+            if (shard.isOpen() || checkpoint == null) {
+                return false;
+            }
+            return SequenceNumbers.position(checkpoint, meta.createdMillis(), index, shardId)
+                    >= SequenceNumbers.position(shard.endingSequenceNumber(), meta.createdMillis(), index, shardId);
+        }
+
+        /** The stream's layout changed (a reshard): deal the shards again. */
+        synchronized void resharded() {
+            if (!forgotten && !members.isEmpty()) {
+                rebalance();
+            }
+        }
+
+        /**
+         * A member read a closed shard to its end without finding a record past the group's checkpoint (or any,
+         * without one): nothing of it is left to process, so the group records it as finished at its ending
+         * sequence number and its children can be dealt.
+         */
+        synchronized Future<Void> drained(Member member, String shardId) {
+            StreamMeta meta;
+            try {
+                meta = readable.apply(stream);
+            } catch (PlatformException e) {
+                return Future.failedFuture(e);
+            }
+            int index = ShardIds.index(shardId);
+            if (forgotten || owners.get(shardId) != member || !meta.uid().equals(uid) || index < 0
+                    || index >= meta.shards().size() || meta.shards().get(index).isOpen()) {
+                return Future.succeededFuture();
+            }
+            return store(shardId, meta.shards().get(index).endingSequenceNumber());
         }
 
         private List<String> shardsOf(Member member) {
@@ -308,10 +382,31 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
                         + member.id + " in group " + name + " (generation " + generation + "); its new owner resumes"
                         + " after the last checkpoint."));
             }
+            return store(shardId, sequenceNumber);
+        }
+
+        /** Records a checkpoint (durably, in order); one that finishes a closed shard deals its children. */
+        private Future<Void> store(String shardId, String sequenceNumber) {
             checkpoints.put(shardId, sequenceNumber);
             byte[] value = sequenceNumber.getBytes(StandardCharsets.US_ASCII);
             writes = writes.transform(ignored -> store.put(NAMESPACE_PREFIX + uid, name + "/" + shardId, value));
-            return writes.recover(StreamsImpl::storageFailure);
+            Future<Void> written = writes.recover(StreamsImpl::storageFailure);
+            StreamMeta meta;
+            try {
+                meta = readable.apply(stream);
+            } catch (PlatformException e) {
+                return written;
+            }
+            if (meta.uid().equals(uid) && finished(meta, shardId)) {
+                return written.onSuccess(v -> {
+                    synchronized (this) {
+                        if (!forgotten && !members.isEmpty()) {
+                            rebalance();
+                        }
+                    }
+                });
+            }
+            return written;
         }
     }
 

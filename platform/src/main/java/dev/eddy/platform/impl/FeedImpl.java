@@ -205,9 +205,21 @@ final class FeedImpl implements Feed {
                 continue;
             }
             String checkpoint = assignment.checkpoints().get(shardId);
-            FeedStart start = checkpoint != null ? FeedStart.afterSequenceNumber(checkpoint) : request.start();
+            // A child is dealt once the group finished its parents: all of it is new to the group.
+            FeedStart start = checkpoint != null ? FeedStart.afterSequenceNumber(checkpoint)
+                    : hasParent(shardId) ? FeedStart.trimHorizon() : request.start();
             // A sequence number names one shard; the others start at their oldest record, as without a group.
             add(ShardIds.index(shardId), start, checkpoint == null && start.sequenceNumber() != null, -1).pump();
+        }
+    }
+
+    private boolean hasParent(String shardId) {
+        try {
+            StreamMeta now = streams.readableMeta(meta.name());
+            int index = ShardIds.index(shardId);
+            return index >= 0 && index < now.shards().size() && now.shards().get(index).parentShardId() != null;
+        } catch (PlatformException e) {
+            return false;
         }
     }
 
@@ -349,6 +361,11 @@ final class FeedImpl implements Feed {
      */
     void shardEnded(FeedShardReader reader, List<ChildShard> children) {
         handler.shardEnded(reader.shardId(), children);
+        if (!closed && member != null && reader.deliveredNothing()) {
+            // Nothing past the group's checkpoint was left in it: the group may deal its children now. (With
+            // records delivered, the consumer's checkpoint of the last one finishes it.)
+            streams.groups().drained(member, reader.shardId());
+        }
         if (closed || request.shardIds() != null || request.group() != null) {
             return;
         }

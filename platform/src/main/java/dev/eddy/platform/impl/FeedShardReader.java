@@ -50,6 +50,7 @@ final class FeedShardReader {
     private boolean stopped;
     private boolean inPump;
     private long millisBehindLatest;
+    private long delivered;
 
     FeedShardReader(FeedImpl feed, StreamsImpl streams, ShardTails tails, StreamMeta meta, int index, FeedStart start,
                     boolean trimHorizonIfNotOwned, long position) {
@@ -70,6 +71,11 @@ final class FeedShardReader {
 
     long millisBehindLatest() {
         return millisBehindLatest;
+    }
+
+    /** Whether this reader has delivered no record yet. */
+    boolean deliveredNothing() {
+        return delivered == 0;
     }
 
     boolean active() {
@@ -220,6 +226,7 @@ final class FeedShardReader {
             next = first + taken;
         }
         if (!out.isEmpty()) {
+            delivered += out.size();
             feed.emit(shardId, out, behind);
         }
         return taken == records.size() && !stopped && !feed.isClosed() && !feed.isPaused();

@@ -134,6 +134,7 @@ final class Resharding {
                     gates.finish(indexes, ar.succeeded());
                     if (ar.succeeded()) {
                         closing.forEach(s -> streams.shardClosed(meta.name(), s.shardId()));
+                        streams.resharded(meta.name());
                     } else {
                         streams.abandonReshard(meta.name(), meta.uid());
                     }

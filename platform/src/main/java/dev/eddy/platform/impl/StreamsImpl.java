@@ -744,6 +744,18 @@ public final class StreamsImpl implements Streams {
         appendListeners.fire(stream, shardId);
     }
 
+    /** After a reshard committed: the consumer groups deal the new layout. */
+    void resharded(String stream) {
+        StreamState state = streams.get(stream);
+        if (state != null) {
+            groups.resharded(state.meta());
+        }
+    }
+
+    ConsumerGroupsImpl groups() {
+        return groups;
+    }
+
     // ---- retention ---------------------------------------------------------------------------------
 
     @Override

@@ -65,7 +65,7 @@ class FeedsTest {
     }
 
     /** Everything a feed hands its handler, checked to arrive on one context, one call at a time. */
-    private static final class Probe implements FeedHandler {
+    private static class Probe implements FeedHandler {
         final List<Record> records = new CopyOnWriteArrayList<>();
         final List<FeedBatch> batches = new CopyOnWriteArrayList<>();
         final List<FeedShards> shards = new CopyOnWriteArrayList<>();
@@ -396,6 +396,73 @@ class FeedsTest {
         assertEquals(List.of("shardId-000000000002", "shardId-000000000003", "shardId-000000000004",
                 "shardId-000000000007", "shardId-000000000008"), last, "the open shards, parents done");
         feed.close();
+    }
+
+    /**
+     * Two members of a group, each checkpointing every batch it gets, while the stream is split and merged: every
+     * record reaches the group once, and a key's records in order (a child is dealt only once its parents are
+     * finished: read to the end and checkpointed).
+     */
+    @Test
+    void aGroupCrossesSplitsAndMergesExactlyOnceInOrderPerKey() throws Exception {
+        List<Record> received = new CopyOnWriteArrayList<>();
+        List<Feed> members = new ArrayList<>();
+        List<Probe> probes = new ArrayList<>();
+        for (int m = 0; m < 2; m++) {
+            Feed[] self = new Feed[1];
+            Probe probe = new Probe() {
+                @Override
+                public void records(FeedBatch batch) {
+                    super.records(batch);
+                    received.addAll(batch.records());
+                    self[0].checkpoint(batch.shardId(), batch.records().get(batch.records().size() - 1).sequenceNumber());
+                }
+            };
+            self[0] = open(new FeedRequest("orders", null, FeedStart.trimHorizon(), "billing", null), probe);
+            self[0].request(Feed.UNBOUNDED);
+            members.add(self[0]);
+            probes.add(probe);
+        }
+        Map<String, List<String>> perKey = new HashMap<>();
+        long total = 0;
+        for (int round = 0; round < 30; round++) {
+            List<PutEntry> batch = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                batch.add(PutEntry.of("key-" + i, null, ("r" + round + "-" + i).getBytes(StandardCharsets.UTF_8)));
+            }
+            List<PutResult> results = await(streams.putRecords("orders", batch));
+            for (int i = 0; i < results.size(); i++) {
+                perKey.computeIfAbsent(batch.get(i).partitionKey(), k -> new ArrayList<>())
+                        .add(results.get(i).sequenceNumber());
+            }
+            total += results.size();
+            if (round == 8) {
+                reshard(streams.splitShard("orders", "shardId-000000000000", "42535295865117307932921825928971026432"));
+            } else if (round == 16) {
+                reshard(streams.splitShard("orders", "shardId-000000000001", "127605887595351923798765477786913079296"));
+            } else if (round == 22) {
+                reshard(streams.mergeShards("orders", "shardId-000000000005", "shardId-000000000006"));
+            }
+        }
+        long expected = total;
+        eventually("every record, once across the members", () -> received.size() == expected);
+        stays("no duplicates", () -> received.size() == expected);
+        Map<String, List<String>> seen = new HashMap<>();
+        java.util.Set<String> unique = new java.util.HashSet<>();
+        for (Record r : received) {
+            assertTrue(unique.add(r.sequenceNumber()), "delivered twice: " + r.sequenceNumber());
+            seen.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>()).add(r.sequenceNumber());
+        }
+        assertEquals(perKey, seen, "each key's records in order");
+        eventually("the open shards dealt", () -> {
+            java.util.Set<String> dealt = new java.util.TreeSet<>();
+            for (Probe p : probes) {
+                dealt.addAll(p.shards.get(p.shards.size() - 1).shardIds());
+            }
+            return dealt.equals(new java.util.TreeSet<>(List.of("shardId-000000000002", "shardId-000000000003",
+                    "shardId-000000000004", "shardId-000000000007", "shardId-000000000008")));
+        });
+        members.forEach(Feed::close);
     }
 
     private static void reshard(io.vertx.core.Future<Void> reshard) {

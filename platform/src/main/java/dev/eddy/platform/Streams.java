@@ -43,6 +43,13 @@ public interface Streams {
     /** Merges two open shards with adjacent hash-key ranges into one child; errors as {@link #splitShard}. */
     Future<Void> mergeShards(String stream, String shardToMerge, String adjacentShardToMerge);
 
+    /**
+     * Rescales to {@code target} open shards of equal hash-key ranges (UNIFORM_SCALING) through splits and merges;
+     * returns the open shard count before. LIMIT_EXCEEDED beyond double or half the open shards, the shard limit,
+     * or ten updates per stream in 24 hours; RESOURCE_IN_USE unless ACTIVE.
+     */
+    Future<Integer> updateShardCount(String stream, int target);
+
     /** The stream with all its shards. */
     Future<StreamDescription> describeStream(String name);
 

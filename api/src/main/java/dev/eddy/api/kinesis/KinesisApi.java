@@ -63,6 +63,7 @@ public final class KinesisApi {
                 Map.entry("DecreaseStreamRetentionPeriod", treeOf(s::decreaseStreamRetentionPeriod)),
                 Map.entry("SplitShard", treeOf(s::splitShard)),
                 Map.entry("MergeShards", treeOf(s::mergeShards)),
+                Map.entry("UpdateShardCount", treeOf(s::updateShardCount)),
                 Map.entry("PutRecord", (format, body, length) -> {
                     PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
                     return request == null ? putRecordTree.decode(format, body, length)

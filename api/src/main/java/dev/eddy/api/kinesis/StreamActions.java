@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 
 /**
  * The stream-level Kinesis actions: CreateStream, DeleteStream, DescribeStream, DescribeStreamSummary,
- * ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod, SplitShard, MergeShards. Each validates at the edge, then calls the platform. Thread-safe (stateless
+ * ListStreams, ListShards, Increase/DecreaseStreamRetentionPeriod, SplitShard, MergeShards, UpdateShardCount. Each validates at the edge, then calls the platform. Thread-safe (stateless
  * apart from the thread-safe {@link Streams}).
  */
 final class StreamActions {
@@ -121,6 +121,25 @@ final class StreamActions {
                 .required("adjacentShardToMerge", adjacent).shardId("adjacentShardToMerge", adjacent));
         return streams.mergeShards(name, shard, adjacent).map(nothing -> Shapes.object());
     }
+
+    Future<ObjectNode> updateShardCount(Params p) {
+        Integer target = p.integer("TargetShardCount");
+        String scaling = p.string("ScalingType");
+        String name = StreamRef.resolve(p, streams, new Validator()
+                .required("targetShardCount", target).range("targetShardCount", target, 1, Integer.MAX_VALUE)
+                .required("scalingType", scaling).oneOf("scalingType", scaling, ScalingType.class));
+        return streams.updateShardCount(name, target).map(before -> {
+            ObjectNode out = Shapes.object();
+            out.put("StreamName", name);
+            out.put("CurrentShardCount", before);
+            out.put("TargetShardCount", target);
+            out.put("StreamARN", streams.arn(name));
+            return out;
+        });
+    }
+
+    /** UpdateShardCount's scaling types (Kinesis has one). */
+    private enum ScalingType { UNIFORM_SCALING }
 
     Future<ObjectNode> describeStream(Params p) {
         Integer limit = p.integer("Limit");

@@ -173,6 +173,81 @@ class ReshardTest {
         assertTrue(apart.awsErrorDetails().errorMessage().contains("not an adjacent pair"));
     }
 
+    @Test
+    void updateShardCountScalesUniformlyThroughSplitsAndMerges() {
+        Shards.createStream(cbor, "scaling", 2);
+        Map<String, List<String>> acked = new HashMap<>();
+        Runnable put = () -> {
+            for (int i = 0; i < 100; i++) {
+                String key = "k" + (i % 25);
+                int n = i;
+                acked.computeIfAbsent(key, k -> new ArrayList<>()).add(cbor.putRecord(b -> b.streamName("scaling")
+                        .partitionKey(key).data(SdkBytes.fromUtf8String("v" + n))).sequenceNumber());
+            }
+        };
+        put.run();
+        var up = cbor.updateShardCount(b -> b.streamName("scaling").targetShardCount(4)
+                .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
+        assertEquals(2, up.currentShardCount());
+        assertEquals(4, up.targetShardCount());
+        assertUniform(shards(cbor, "scaling"), 4);
+        put.run();
+        json.updateShardCount(b -> b.streamName("scaling").targetShardCount(3)
+                .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING));
+        assertUniform(shards(json, "scaling"), 3);
+        put.run();
+        assertThrows(software.amazon.awssdk.services.kinesis.model.LimitExceededException.class,
+                () -> cbor.updateShardCount(b -> b.streamName("scaling").targetShardCount(7)
+                        .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING)));
+        assertThrows(software.amazon.awssdk.services.kinesis.model.LimitExceededException.class,
+                () -> cbor.updateShardCount(b -> b.streamName("scaling").targetShardCount(1)
+                        .scalingType(software.amazon.awssdk.services.kinesis.model.ScalingType.UNIFORM_SCALING)));
+        assertThrows(software.amazon.awssdk.services.kinesis.model.KinesisException.class,
+                () -> cbor.updateShardCount(b -> b.streamName("scaling").targetShardCount(4)));
+        assertEquals(acked, readParentsFirst(cbor, "scaling"), "every record once, each key in order");
+    }
+
+    /** The open shards are {@code n} shards of equal ranges covering the hash-key space; each has its parents. */
+    private void assertUniform(List<Shard> all, int n) {
+        List<Shard> open = all.stream().filter(s -> s.sequenceNumberRange().endingSequenceNumber() == null).toList();
+        assertEquals(n, open.size());
+        BigInteger space = Shards.MAX_HASH_KEY.add(BigInteger.ONE);
+        for (int i = 0; i < n; i++) {
+            Shard s = open.get(i);
+            assertEquals(space.multiply(BigInteger.valueOf(i)).divide(BigInteger.valueOf(n)), start(s));
+            assertEquals(space.multiply(BigInteger.valueOf(i + 1)).divide(BigInteger.valueOf(n)).subtract(BigInteger.ONE),
+                    end(s));
+            assertNotNull(s.parentShardId(), s.shardId() + " has a parent");
+        }
+        assertEquals(StreamStatus.ACTIVE, cbor.describeStreamSummary(b -> b.streamName("scaling"))
+                .streamDescriptionSummary().streamStatus());
+    }
+
+    /** Reads every shard after its parents, as KCL does; returns each key's sequence numbers in read order. */
+    private Map<String, List<String>> readParentsFirst(KinesisClient client, String stream) {
+        List<Shard> all = shards(client, stream);
+        Map<String, List<String>> seen = new HashMap<>();
+        Set<String> done = new HashSet<>();
+        Set<String> unique = new HashSet<>();
+        while (done.size() < all.size()) {
+            boolean progressed = false;
+            for (Shard s : all) {
+                if (done.contains(s.shardId()) || s.parentShardId() != null && !done.contains(s.parentShardId())
+                        || s.adjacentParentShardId() != null && !done.contains(s.adjacentParentShardId())) {
+                    continue;
+                }
+                for (Record r : Shards.readShard(client, stream, s.shardId())) {
+                    assertTrue(unique.add(r.sequenceNumber()), "read twice: " + r.sequenceNumber());
+                    seen.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>()).add(r.sequenceNumber());
+                }
+                done.add(s.shardId());
+                progressed = true;
+            }
+            assertTrue(progressed, "a shard whose parents never end");
+        }
+        return seen;
+    }
+
     /**
      * Producers (four threads per SDK client and wire format, so appends are in flight whenever a reshard
      * closes a shard) write while the stream is split twice and merged once; a reader that follows parents before
@@ -224,30 +299,12 @@ class ReshardTest {
         assertEquals(List.of(), failures);
 
         // Parents before children: a shard is read once all its parents have been read to their end.
-        List<Shard> all = shards(cbor, "racing");
-        assertEquals(7, all.size());
-        Map<String, List<String>> seen = new HashMap<>();
-        Set<String> done = new HashSet<>();
-        Set<String> seenSequence = new HashSet<>();
-        while (done.size() < all.size()) {
-            boolean progressed = false;
-            for (Shard s : all) {
-                if (done.contains(s.shardId()) || s.parentShardId() != null && !done.contains(s.parentShardId())
-                        || s.adjacentParentShardId() != null && !done.contains(s.adjacentParentShardId())) {
-                    continue;
-                }
-                for (Record r : Shards.readShard(cbor, "racing", s.shardId())) {
-                    assertTrue(seenSequence.add(r.sequenceNumber()), "read twice: " + r.sequenceNumber());
-                    seen.computeIfAbsent(r.partitionKey(), k -> new ArrayList<>()).add(r.sequenceNumber());
-                }
-                done.add(s.shardId());
-                progressed = true;
-            }
-            assertTrue(progressed, "a shard whose parents never end");
-        }
+        assertEquals(7, shards(cbor, "racing").size());
+        Map<String, List<String>> seen = readParentsFirst(cbor, "racing");
+        long read = seen.values().stream().mapToLong(List::size).sum();
         long total = acked.values().stream().mapToLong(List::size).sum();
         assertTrue(total > 100, "the producers wrote " + total);
-        assertEquals(total, seenSequence.size(), "every acknowledged record read once, no other");
+        assertEquals(total, read, "every acknowledged record read once, no other");
         for (Map.Entry<String, List<String>> e : acked.entrySet()) {
             assertEquals(e.getValue(), seen.get(e.getKey()), "order of key " + e.getKey());
         }

@@ -94,7 +94,7 @@ class KinesisRawHttpTest {
         JsonNode missing = assertError(call(null, JSON, create), 400, "MissingAction");
         assertTrue(missing.get("message").asText().contains("X-Amz-Target"));
         assertError(call("Kinesis_20131202.CreateStreamz", JSON, create), 400, "UnknownOperationException");
-        assertError(call("Kinesis_20131202.UpdateShardCount", JSON, create), 400, "UnknownOperationException");
+        assertError(call("Kinesis_20131202.NoSuchAction", JSON, create), 400, "UnknownOperationException");
         assertError(call("DynamoDB_20120810.CreateTable", JSON, create), 400, "UnknownOperationException");
         JsonNode type = assertError(call("Kinesis_20131202.CreateStream", "text/plain", create), 415,
                 "UnsupportedMediaTypeException");

@@ -1,6 +1,7 @@
 package dev.eddy.platform.impl;
 
 import dev.eddy.eventstore.LogState;
+import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.Shard;
@@ -90,6 +91,138 @@ final class Resharding {
                 List.of(child(meta, next, a.shardId(), b.shardId(), start, end, now)));
     }
 
+    /**
+     * UpdateShardCount with UNIFORM_SCALING: the open shards become {@code target} shards of equal hash-key
+     * ranges, reached the way Kinesis reaches them, by splits and merges: every target boundary inside an open
+     * shard splits it, then the shards inside each target range merge pairwise, left to right. Shards made and
+     * closed on the way are empty. All of it is one reshard (one drain, one metadata put); every shard keeps at
+     * most two parents, so readers that go parents-first cross it like any split or merge. Returns the open shard
+     * count before. Kinesis's limits: at most double or half the open shards, the shard limit, and
+     * {@value #UPDATES_PER_DAY} updates per stream in a rolling 24 hours.
+     */
+    Future<Integer> updateShardCount(String stream, int target) {
+        StreamMeta meta;
+        Layout plan;
+        try {
+            meta = streams.reshardable(stream);
+            int open = (int) meta.shards().stream().filter(Shard::isOpen).count();
+            if (target < 1 || target > options.maxShardsPerStream()) {
+                throw new PlatformException(ErrorCode.LIMIT_EXCEEDED, "Target shard count or number of open shards"
+                        + " cannot be greater than " + options.maxShardsPerStream() + ". Current open shard count: "
+                        + open + ", Target shard count: " + target);
+            }
+            if (target > open * 2) {
+                throw new PlatformException(ErrorCode.LIMIT_EXCEEDED, "UpdateShardCount cannot scale up over double"
+                        + " your current open shard count. Current open shard count: " + open
+                        + ", Target shard count: " + target);
+            }
+            if (target * 2 < open) {
+                throw new PlatformException(ErrorCode.LIMIT_EXCEEDED, "UpdateShardCount cannot scale down below half"
+                        + " your current open shard count. Current open shard count: " + open
+                        + ", Target shard count: " + target);
+            }
+            recordUpdate(meta);
+            plan = new Layout(meta, target, 0, meta.nextShardIndex());
+        } catch (PlatformException e) {
+            return Future.failedFuture(e);
+        }
+        int before = (int) meta.shards().stream().filter(Shard::isOpen).count();
+        if (plan.closingOld.isEmpty()) {
+            return Future.succeededFuture(before); // already that many uniform shards
+        }
+        return reshard(meta, plan.closingOld, (now, next) -> new Layout(meta, target, now, next).born)
+                .map(before);
+    }
+
+    private static final int UPDATES_PER_DAY = 10;
+    private final java.util.Map<String, java.util.Deque<Long>> updates = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private void recordUpdate(StreamMeta meta) {
+        long now = options.clock().millis();
+        java.util.Deque<Long> times = updates.computeIfAbsent(meta.uid(), k -> new java.util.ArrayDeque<>());
+        synchronized (times) {
+            while (!times.isEmpty() && times.peekFirst() <= now - 86_400_000L) {
+                times.removeFirst();
+            }
+            if (times.size() >= UPDATES_PER_DAY) {
+                throw new PlatformException(ErrorCode.LIMIT_EXCEEDED, "Stream " + meta.name() + " under account "
+                        + options.accountId() + " has already been updated " + UPDATES_PER_DAY + " times in the last"
+                        + " 24 hours with UpdateShardCount; try again later.");
+            }
+            times.addLast(now);
+        }
+    }
+
+    /** The splits and merges from the open shards to {@code target} uniform shards. */
+    private static final class Layout {
+        /** The open shards it closes (unchanged ones stay open). */
+        final List<Shard> closingOld = new ArrayList<>();
+        /** The shards it makes, in index order: the closed intermediate ones and the new open ones. */
+        final List<Shard> born = new ArrayList<>();
+        private final StreamMeta meta;
+        private final long now;
+        private int next;
+
+        Layout(StreamMeta meta, int target, long now, int next) {
+            this.meta = meta;
+            this.now = now;
+            this.next = next;
+            List<Shard> open = new ArrayList<>(meta.shards().stream().filter(Shard::isOpen).toList());
+            open.sort(java.util.Comparator.comparing(Shard::startingHashKey));
+            BigInteger space = MAX_HASH_KEY.add(BigInteger.ONE);
+            List<BigInteger> bounds = new ArrayList<>();
+            for (int i = 1; i < target; i++) {
+                bounds.add(space.multiply(BigInteger.valueOf(i)).divide(BigInteger.valueOf(target)));
+            }
+            for (BigInteger b : bounds) {
+                for (int i = 0; i < open.size(); i++) {
+                    Shard s = open.get(i);
+                    if (s.startingHashKey().compareTo(b) < 0 && s.endingHashKey().compareTo(b) >= 0) {
+                        close(s);
+                        open.set(i, make(s.shardId(), null, s.startingHashKey(), b.subtract(BigInteger.ONE)));
+                        open.add(i + 1, make(s.shardId(), null, b, s.endingHashKey()));
+                        break;
+                    }
+                }
+            }
+            List<BigInteger> starts = new ArrayList<>();
+            starts.add(BigInteger.ZERO);
+            starts.addAll(bounds);
+            List<Shard> result = new ArrayList<>();
+            int at = 0;
+            for (int r = 0; r < starts.size(); r++) {
+                BigInteger rangeEnd = r + 1 < starts.size() ? starts.get(r + 1).subtract(BigInteger.ONE) : MAX_HASH_KEY;
+                Shard merged = open.get(at++);
+                while (at < open.size() && open.get(at).endingHashKey().compareTo(rangeEnd) <= 0) {
+                    Shard right = open.get(at++);
+                    close(merged);
+                    close(right);
+                    merged = make(merged.shardId(), right.shardId(), merged.startingHashKey(), right.endingHashKey());
+                }
+                result.add(merged);
+            }
+        }
+
+        /** Closes an old open shard (its end is read when it has drained) or a shard made on the way (empty). */
+        private void close(Shard s) {
+            int bornAt = born.indexOf(s);
+            if (bornAt >= 0) {
+                int index = ShardIds.index(s.shardId());
+                born.set(bornAt, new Shard(s.shardId(), s.parentShardId(), s.adjacentParentShardId(),
+                        s.startingHashKey(), s.endingHashKey(), s.startingSequenceNumber(),
+                        SequenceNumbers.format(meta.createdMillis(), index, 0), s.createdMillis(), now));
+            } else {
+                closingOld.add(s);
+            }
+        }
+
+        private Shard make(String parent, String adjacentParent, BigInteger start, BigInteger end) {
+            Shard shard = child(meta, next++, parent, adjacentParent, start, end, now);
+            born.add(shard);
+            return shard;
+        }
+    }
+
     /** Makes the children of the closing shards, given the time and the next free shard index. */
     private interface Children {
         List<Shard> of(long nowMillis, int nextShardIndex);
@@ -165,7 +298,7 @@ final class Resharding {
     private void checkLimit(StreamMeta meta, int more) {
         long open = meta.shards().stream().filter(Shard::isOpen).count();
         if (open + more > options.maxShardsPerStream()) {
-            throw new PlatformException(dev.eddy.platform.ErrorCode.LIMIT_EXCEEDED, "This request would exceed the"
+            throw new PlatformException(ErrorCode.LIMIT_EXCEEDED, "This request would exceed the"
                     + " shard limit for the stream " + meta.name() + ": it has " + open + " open shards, the limit is "
                     + options.maxShardsPerStream() + " and the request would add " + more + ".");
         }

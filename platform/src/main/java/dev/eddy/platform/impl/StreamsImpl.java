@@ -693,6 +693,11 @@ public final class StreamsImpl implements Streams {
         return resharding.merge(stream, shardToMerge, adjacentShardToMerge);
     }
 
+    @Override
+    public Future<Integer> updateShardCount(String stream, int target) {
+        return resharding.updateShardCount(stream, target);
+    }
+
     ShardGates gates(String uid) {
         return gates.computeIfAbsent(uid, k -> new ShardGates());
     }

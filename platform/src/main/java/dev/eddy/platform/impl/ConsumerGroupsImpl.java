@@ -246,14 +246,48 @@ final class ConsumerGroupsImpl implements ConsumerGroups {
             return writes.recover(StreamsImpl::storageFailure);
         }
 
-        /** Deals the open shards round-robin and tells every member; called with the monitor held. */
+        /**
+         * Deals the shards and tells every member; called with the monitor held. Sticky: a shard stays with its
+         * owner while the owner is a member and not above its share (members get {@code n / m} shards, the first
+         * to join one more while some are left over), so a rebalance moves only what it must and a shard that
+         * moves is re-read only after its last checkpoint. The shards left over go, in shard order, to the
+         * members below their share, in the order they joined.
+         */
         private void rebalance() {
             generation++;
+            Map<String, Member> previous = new HashMap<>(owners);
             owners.clear();
             List<String> shardIds = assignableShards();
             if (!members.isEmpty()) {
-                for (int i = 0; i < shardIds.size(); i++) {
-                    owners.put(shardIds.get(i), members.get(i % members.size()));
+                int share = shardIds.size() / members.size();
+                int extra = shardIds.size() % members.size();
+                List<String> pool = new ArrayList<>();
+                Map<Member, List<String>> kept = new HashMap<>();
+                for (String shardId : shardIds) {
+                    Member owner = previous.get(shardId);
+                    if (owner != null && members.contains(owner)) {
+                        kept.computeIfAbsent(owner, k -> new ArrayList<>()).add(shardId);
+                    } else {
+                        pool.add(shardId);
+                    }
+                }
+                int[] room = new int[members.size()];
+                for (int i = 0; i < members.size(); i++) {
+                    Member m = members.get(i);
+                    int target = share + (i < extra ? 1 : 0);
+                    List<String> mine = kept.getOrDefault(m, new ArrayList<>());
+                    while (mine.size() > target) {
+                        pool.add(mine.remove(mine.size() - 1));
+                    }
+                    mine.forEach(id -> owners.put(id, m));
+                    room[i] = target - mine.size();
+                }
+                pool.sort(null);
+                int next = 0;
+                for (int i = 0; i < members.size(); i++) {
+                    for (; room[i] > 0 && next < pool.size(); room[i]--) {
+                        owners.put(pool.get(next++), members.get(i));
+                    }
                 }
             }
             for (Member m : members) {

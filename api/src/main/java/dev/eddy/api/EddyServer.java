@@ -4,10 +4,9 @@ import dev.eddy.api.kinesis.KinesisApi;
 import dev.eddy.api.kinesis.KinesisHttpHandler;
 import dev.eddy.api.rest.RestHandler;
 import dev.eddy.api.ws.SubscribeHandler;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.EventStores;
-import dev.eddy.eventstore.postgres.PostgresOptions;
 import dev.eddy.platform.Platform;
+import dev.eddy.platform.Storage;
+import dev.eddy.platform.StorageSettings;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
 import io.vertx.core.DeploymentOptions;
@@ -26,7 +25,7 @@ public final class EddyServer {
 
     private final Vertx vertx;
     private final EddyConfig config;
-    private final EventStore store;
+    private final Storage store;
     private final Streams streams;
     private final Telemetry telemetry;
     private final StreamMetrics metrics;
@@ -35,7 +34,7 @@ public final class EddyServer {
     private volatile String deployment;
     private Future<Void> closing;
 
-    private EddyServer(Vertx vertx, EddyConfig config, EventStore store, Streams streams, Telemetry telemetry,
+    private EddyServer(Vertx vertx, EddyConfig config, Storage store, Streams streams, Telemetry telemetry,
                        StreamMetrics metrics) {
         this.vertx = vertx;
         this.config = config;
@@ -56,10 +55,8 @@ public final class EddyServer {
 
     /** As {@link #start(Vertx, EddyConfig)}, with a registry the caller made (and Vert.x reports into). */
     public static Future<EddyServer> start(Vertx vertx, EddyConfig config, Telemetry telemetry) {
-        return openStore(vertx, config).compose(store -> {
+        return Platform.openStorage(vertx, storage(config)).compose(store -> {
             StreamMetrics metrics = telemetry.streamMetrics(config, store.backend());
-            store.onCommit(metrics::storageCommit);
-            store.observeWrites(metrics.storagePhases());
             return Platform.start(vertx, store, config.platformOptions(), metrics)
                     .map(streams -> new EddyServer(vertx, config, store, streams, telemetry, metrics))
                     .compose(server -> server.listen().map(server))
@@ -67,11 +64,11 @@ public final class EddyServer {
         });
     }
 
-    private static Future<EventStore> openStore(Vertx vertx, EddyConfig config) {
+    private static StorageSettings storage(EddyConfig config) {
         return switch (config.storage()) {
-            case "memory" -> Future.succeededFuture(EventStores.memory(vertx));
-            case "postgres" -> EventStores.postgres(vertx, new PostgresOptions(config.pgUrl(), config.pgPoolSize()));
-            default -> EventStores.mapdb(vertx, config.dataDir());
+            case "memory" -> StorageSettings.memory();
+            case "postgres" -> StorageSettings.postgres(config.pgUrl(), config.pgPoolSize());
+            default -> StorageSettings.mapdb(config.dataDir());
         };
     }
 

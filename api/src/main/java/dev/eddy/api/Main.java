@@ -1,6 +1,7 @@
 package dev.eddy.api;
 
-import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.PlatformException;
 import io.vertx.core.Vertx;
 
 import java.util.Arrays;
@@ -83,7 +84,7 @@ public final class Main {
         System.err.println("eddy: cannot start: " + describe(e));
         // An unavailable store (database down, directory locked) is an operational condition the message
         // explains; anything else is a defect, and its stack trace is what a bug report needs.
-        if (!(e instanceof StorageUnavailableException)) {
+        if (!(e instanceof PlatformException p && p.code() == ErrorCode.SERVICE_UNAVAILABLE)) {
             e.printStackTrace(System.err);
         }
         System.err.flush();

@@ -11,4 +11,12 @@ package dev.eddy.platform;
  */
 public record ShardIteratorRequest(String stream, String shardId, IteratorType type, String sequenceNumber,
                                    Long timestampMillis) {
+
+    /**
+     * The stream name an issued iterator claims, without verifying it (for labelling metrics of requests that
+     * may fail), or {@code null} when it cannot be decoded.
+     */
+    public static String streamOfIterator(String iterator) {
+        return dev.eddy.platform.impl.ShardIterators.streamOf(iterator);
+    }
 }

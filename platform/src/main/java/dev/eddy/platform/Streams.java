@@ -1,6 +1,5 @@
 package dev.eddy.platform;
 
-import dev.eddy.eventstore.ExpectedVersion;
 import io.vertx.core.Future;
 
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.eddy.platform;
 
-import dev.eddy.eventstore.ExpectedVersion;
 
 /**
  * An append's expected version did not match the aggregate's current version; nothing was appended.

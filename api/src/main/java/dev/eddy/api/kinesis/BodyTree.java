@@ -3,7 +3,7 @@ package dev.eddy.api.kinesis;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eddy.platform.impl.ShardIterators;
+import dev.eddy.platform.ShardIteratorRequest;
 
 import java.io.IOException;
 
@@ -51,7 +51,7 @@ final class BodyTree {
         }
         JsonNode iterator = tree.get("ShardIterator");
         if (iterator != null && iterator.isTextual()) {
-            return ShardIterators.streamOf(iterator.textValue());
+            return ShardIteratorRequest.streamOfIterator(iterator.textValue());
         }
         return null;
     }

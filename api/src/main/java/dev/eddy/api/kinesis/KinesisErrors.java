@@ -1,6 +1,5 @@
 package dev.eddy.api.kinesis;
 
-import dev.eddy.eventstore.EventStoreException;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.PlatformException;
 
@@ -19,11 +18,6 @@ public final class KinesisErrors {
         }
         if (failure instanceof PlatformException p) {
             return fromCode(p.code(), p.getMessage());
-        }
-        if (failure instanceof EventStoreException e) {
-            return e.retryable()
-                    ? new KinesisException("ServiceUnavailable", 503, "Storage is temporarily unavailable: " + e.getMessage())
-                    : new KinesisException("InternalFailure", 500, "Storage failure: " + e.getMessage());
         }
         if (failure != null && failure.getCause() instanceof PlatformException p) {
             return fromCode(p.code(), p.getMessage());

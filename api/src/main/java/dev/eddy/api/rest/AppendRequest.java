@@ -2,7 +2,7 @@ package dev.eddy.api.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.eddy.eventstore.ExpectedVersion;
+import dev.eddy.platform.ExpectedVersion;
 import dev.eddy.platform.PutEntry;
 
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,6 @@
 package dev.eddy.api.rest;
 
-import dev.eddy.eventstore.EventStoreException;
-import dev.eddy.eventstore.ExpectedVersion;
+import dev.eddy.platform.ExpectedVersion;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.VersionConflictException;
 
@@ -38,13 +37,8 @@ final class Problems {
             };
             return new Problem(type, p.getMessage());
         }
-        if (failure instanceof EventStoreException e) {
-            return e.retryable()
-                    ? new Problem(ProblemType.UNAVAILABLE, "Storage is temporarily unavailable: " + e.getMessage())
-                    : new Problem(ProblemType.INTERNAL, "Storage failure: " + e.getMessage());
-        }
         if (failure != null && failure.getCause() != null && failure.getCause() != failure
-                && (failure.getCause() instanceof PlatformException || failure.getCause() instanceof EventStoreException)) {
+                && failure.getCause() instanceof PlatformException) {
             return of(failure.getCause());
         }
         return new Problem(ProblemType.INTERNAL, "Internal failure"
@@ -54,6 +48,6 @@ final class Problems {
     /** An expected version as the API writes it: a number, {@code "none"} or {@code "any"}. */
     static Object versionJson(ExpectedVersion expected) {
         String text = expected.toString();
-        return expected.isAny() || expected.equals(ExpectedVersion.none()) ? text : Long.valueOf(text);
+        return expected.isAny() || expected.isNone() ? text : Long.valueOf(text);
     }
 }

@@ -6,7 +6,6 @@ import dev.eddy.eventstore.AppendBatch;
 import dev.eddy.eventstore.DuplicateEventIdException;
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStoreException;
-import dev.eddy.eventstore.ExpectedVersion;
 import dev.eddy.eventstore.LogState;
 import dev.eddy.eventstore.NewRecord;
 import dev.eddy.eventstore.ReadResult;
@@ -19,6 +18,7 @@ import dev.eddy.platform.ConsumerGroups;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
+import dev.eddy.platform.ExpectedVersion;
 import dev.eddy.platform.Feeds;
 import dev.eddy.platform.FeedStart;
 import dev.eddy.platform.GetRecordsResult;
@@ -467,7 +467,7 @@ public final class StreamsImpl implements Streams {
             return resharding.transform(ar -> appendEvents(stream, key, expected, events));
         }
         String shardId = ShardIds.of(shardIndex);
-        AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, expected),
+        AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, toStore(expected)),
                 options.clock().millis());
         long started = System.nanoTime();
         return store.append(meta.logName(shardIndex), batch)
@@ -494,7 +494,7 @@ public final class StreamsImpl implements Streams {
                 })
                 .recover(err -> {
                     if (err instanceof WrongExpectedVersionException w) {
-                        Long current = w.actual() == ExpectedVersion.NO_VERSION ? null : w.actual();
+                        Long current = w.actual() == dev.eddy.eventstore.ExpectedVersion.NO_VERSION ? null : w.actual();
                         return Future.failedFuture(new VersionConflictException(stream, key, expected, current));
                     }
                     if (err instanceof DuplicateEventIdException d) {
@@ -502,6 +502,12 @@ public final class StreamsImpl implements Streams {
                     }
                     return storageFailure(err);
                 });
+    }
+
+    private static dev.eddy.eventstore.ExpectedVersion toStore(ExpectedVersion expected) {
+        return expected.isAny() ? dev.eddy.eventstore.ExpectedVersion.any()
+                : expected.isNone() ? dev.eddy.eventstore.ExpectedVersion.none()
+                : dev.eddy.eventstore.ExpectedVersion.exactly(expected.version());
     }
 
     @Override
@@ -989,7 +995,8 @@ public final class StreamsImpl implements Streams {
                 .recover(StreamsImpl::storageFailure);
     }
 
-    static <T> Future<T> storageFailure(Throwable err) {
+    /** A store failure as the platform's: SERVICE_UNAVAILABLE when retrying may help, else INTERNAL_FAILURE. */
+    public static <T> Future<T> storageFailure(Throwable err) {
         if (err instanceof PlatformException) {
             return Future.failedFuture(err);
         }

@@ -2,7 +2,7 @@ package dev.eddy.platform.impl;
 
 import dev.eddy.eventstore.EventStore;
 import dev.eddy.eventstore.EventStores;
-import dev.eddy.eventstore.ExpectedVersion;
+import dev.eddy.platform.ExpectedVersion;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;

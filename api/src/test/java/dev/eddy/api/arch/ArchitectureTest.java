@@ -1,0 +1,50 @@
+package dev.eddy.api.arch;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import dev.eddy.platform.Platform;
+import dev.eddy.platform.ShardIteratorRequest;
+import dev.eddy.platform.StreamMetrics;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.belongToAnyOf;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * The layering that must hold by itself: {@code api} sees only {@code platform}'s published package (no
+ * {@code platform.impl}, no {@code eventstore} type, so storage failures reach it as platform exceptions), and the
+ * platform's published package does not hand out its implementation.
+ */
+class ArchitectureTest {
+
+    private static JavaClasses main;
+
+    @BeforeAll
+    static void importClasses() {
+        main = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.eddy");
+    }
+
+    @Test
+    void apiUsesOnlyThePlatformsPublishedPackage() {
+        ArchRule rule = noClasses().that().resideInAPackage("dev.eddy.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore..", "dev.eddy.platform.impl..")
+                .because("api talks to the platform's interfaces only; storage is the platform's business");
+        rule.check(main);
+    }
+
+    @Test
+    void platformsPublishedTypesDoNotExposeTheEventStore() {
+        ArchRule rule = noClasses().that().resideInAPackage("dev.eddy.platform")
+                .and(not(belongToAnyOf(Platform.class, StreamMetrics.class, ShardIteratorRequest.class)))
+                .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore..", "dev.eddy.platform.impl..")
+                .because("the published package is what api and the modules beside it (projections, sinks) may use;"
+                        + " Platform wires the implementation, StreamMetrics observes the store's writes, ShardIteratorRequest"
+                + " reads an iterator's stream for metrics labels");
+        rule.check(main);
+    }
+}

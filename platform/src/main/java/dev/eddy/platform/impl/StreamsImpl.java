@@ -93,6 +93,8 @@ public final class StreamsImpl implements Streams {
     private final ConsumerGroupsImpl groups;
     private final FeedsImpl feeds;
     private final Resharding resharding;
+    /** Storage reads made for feeds (catching up and the shared tails): feeds that follow a shard share them. */
+    private final java.util.concurrent.atomic.LongAdder feedReads = new java.util.concurrent.atomic.LongAdder();
     /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
     private final ConcurrentMap<String, ShardGates> gates = new ConcurrentHashMap<>();
     private final StreamMetrics metrics;
@@ -763,6 +765,11 @@ public final class StreamsImpl implements Streams {
         }
     }
 
+    /** How many storage reads feeds have made so far. */
+    long feedReads() {
+        return feedReads.sum();
+    }
+
     ConsumerGroupsImpl groups() {
         return groups;
     }
@@ -880,6 +887,7 @@ public final class StreamsImpl implements Streams {
      * {@code meta}: RESOURCE_NOT_FOUND once that incarnation is deleting or gone.
      */
     Future<ShardPage> readShard(StreamMeta meta, int index, long position, int limit) {
+        feedReads.increment();
         StreamState state = streams.get(meta.name());
         if (state == null || !state.meta().uid().equals(meta.uid()) || state.meta().status() == StreamStatus.DELETING) {
             return Future.failedFuture(PlatformException.notFound("Stream " + meta.name() + " under account "

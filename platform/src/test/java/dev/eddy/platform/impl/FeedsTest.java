@@ -473,6 +473,49 @@ class FeedsTest {
         }
     }
 
+    /**
+     * Feeds that caught up with a shard share its tail: the storage reads per appended batch do not grow with the
+     * number of feeds (1, 10, 100). Prints the figures; the bound is the point, not the timing.
+     */
+    @Test
+    void caughtUpFeedsAddNoStorageReadPerAppend() throws Exception {
+        await(streams.createStream(new CreateStreamRequest("one", 1, StreamMode.PROVISIONED, Map.of())));
+        StreamsImpl impl = (StreamsImpl) streams;
+        int batches = 200;
+        for (int feeds : new int[] {1, 10, 100}) {
+            List<Probe> probes = new ArrayList<>();
+            List<Feed> open = new ArrayList<>();
+            for (int i = 0; i < feeds; i++) {
+                Probe p = new Probe();
+                Feed f = open(FeedRequest.of("one", FeedStart.latest()), p);
+                f.request(Feed.UNBOUNDED);
+                probes.add(p);
+                open.add(f);
+            }
+            // Let every feed make its first read and join the tail.
+            await(streams.putRecord("one", PutEntry.of("k", null, new byte[] {1})));
+            for (Probe p : probes) {
+                eventually("the first record", () -> p.records.size() == 1);
+            }
+            long before = impl.feedReads();
+            for (int b = 0; b < batches; b++) {
+                List<PutEntry> batch = new ArrayList<>();
+                for (int i = 0; i < 5; i++) {
+                    batch.add(PutEntry.of("k" + i, null, ("b" + b).getBytes(StandardCharsets.UTF_8)));
+                }
+                await(streams.putRecords("one", batch));
+            }
+            for (Probe p : probes) {
+                eventually("every batch", () -> p.records.size() == 1 + 5 * batches);
+            }
+            long reads = impl.feedReads() - before;
+            System.out.printf("feeds on one shard: %d, batches appended: %d, storage reads: %d (%.2f per batch)%n",
+                    feeds, batches, reads, reads / (double) batches);
+            assertTrue(reads <= batches + 5, feeds + " feeds made " + reads + " reads for " + batches + " batches");
+            open.forEach(Feed::close);
+        }
+    }
+
     @Test
     void manyFeedsFollowTheSameShardsLive() throws Exception {
         List<Probe> probes = new ArrayList<>();

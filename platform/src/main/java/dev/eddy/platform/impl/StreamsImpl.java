@@ -74,11 +74,6 @@ public final class StreamsImpl implements Streams {
     private static final long MAX_GET_BYTES = 10L * 1024 * 1024;
     private static final int ON_DEMAND_SHARDS = 4;
     private static final int DEFAULT_RETENTION_HOURS = 24;
-    private static final int MIN_RETENTION_HOURS = 24;
-    private static final int MAX_RETENTION_HOURS = 8760;
-    /** How often the retention job looks for records past retention. */
-    private static final long RETENTION_CHECK_MILLIS = 60_000;
-    private static final System.Logger LOG = System.getLogger(StreamsImpl.class.getName());
     private static final long STORED_RECORDS_REFRESH_MILLIS = 5000;
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -93,6 +88,7 @@ public final class StreamsImpl implements Streams {
     private final ConsumerGroupsImpl groups;
     private final FeedsImpl feeds;
     private final Resharding resharding;
+    private final Retention retention;
     /** Storage reads made for feeds (catching up and the shared tails): feeds that follow a shard share them. */
     private final java.util.concurrent.atomic.LongAdder feedReads = new java.util.concurrent.atomic.LongAdder();
     /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
@@ -123,6 +119,7 @@ public final class StreamsImpl implements Streams {
         this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
         this.feeds = new FeedsImpl(vertx, this);
         this.resharding = new Resharding(vertx, this, options);
+        this.retention = new Retention(vertx, this, store, options);
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
@@ -132,7 +129,7 @@ public final class StreamsImpl implements Streams {
                 .map(key -> new StreamsImpl(vertx, store, options, key, metrics))
                 .compose(impl -> impl.loadStreams().map(impl))
                 .onSuccess(impl -> {
-                    impl.scheduleRetention();
+                    impl.retention.schedule();
                     impl.refreshStoredRecords();
                     vertx.setPeriodic(STORED_RECORDS_REFRESH_MILLIS, id -> impl.refreshStoredRecords());
                 });
@@ -774,83 +771,40 @@ public final class StreamsImpl implements Streams {
         return groups;
     }
 
-    // ---- retention ---------------------------------------------------------------------------------
+    // ---- retention (Retention does the work) -------------------------------------------------------
 
     @Override
     public Future<Void> increaseRetention(String stream, int hours) {
-        return changeRetention(stream, hours, true);
+        return retention.change(stream, hours, true);
     }
 
     @Override
     public Future<Void> decreaseRetention(String stream, int hours) {
-        return changeRetention(stream, hours, false);
+        return retention.change(stream, hours, false);
     }
 
-    private Future<Void> changeRetention(String stream, int hours, boolean increase) {
-        StreamMeta meta;
-        try {
-            meta = writable(stream).meta();
-            if (hours < MIN_RETENTION_HOURS) {
-                throw PlatformException.invalidArgument("Minimum allowed retention period is " + MIN_RETENTION_HOURS
-                        + " hours. Requested retention period (" + hours + " hours) is too short.");
-            }
-            if (hours > MAX_RETENTION_HOURS) {
-                throw PlatformException.invalidArgument("Maximum allowed retention period is " + MAX_RETENTION_HOURS
-                        + " hours. Requested retention period (" + hours + " hours) is too long.");
-            }
-            if (increase && hours < meta.retentionHours()) {
-                throw PlatformException.invalidArgument("Requested retention period (" + hours + " hours) for stream "
-                        + stream + " can not be shorter than existing retention period (" + meta.retentionHours()
-                        + " hours). Use DecreaseRetentionPeriod API.");
-            }
-            if (!increase && hours > meta.retentionHours()) {
-                throw PlatformException.invalidArgument("Requested retention period (" + hours + " hours) for stream "
-                        + stream + " can not be longer than existing retention period (" + meta.retentionHours()
-                        + " hours). Use IncreaseRetentionPeriod API.");
-            }
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        if (hours == meta.retentionHours()) {
-            return Future.succeededFuture();
-        }
-        return persist(meta.withRetention(hours, options.clock().millis()));
-    }
-
-    /**
-     * The retention job: drops every shard's records that are past its stream's retention period, stream after
-     * stream, shard after shard, so it never competes with the request path for more than one store call at a
-     * time. Reads hide such records already; this gives their space back. Returns how many records it dropped.
-     */
+    /** The retention job's pass; see {@link Retention#trimExpired}. */
     Future<Long> trimExpired() {
-        Future<Long> chain = Future.succeededFuture(0L);
-        long now = options.clock().millis();
-        for (StreamState state : List.copyOf(streams.values())) {
-            StreamMeta meta = state.meta();
-            if (meta.status() != StreamStatus.ACTIVE && meta.status() != StreamStatus.UPDATING) {
-                continue;
-            }
-            long retainedFrom = meta.retainedFromMillis(now);
-            for (int i = 0; i < meta.shards().size(); i++) {
-                String log = meta.logName(i);
-                chain = chain.compose(dropped -> store.state(log).compose(before -> store.seek(log, retainedFrom)
-                        .compose(position -> position <= before.firstPosition() ? Future.succeededFuture(dropped)
-                                : store.trim(log, position).map(horizon -> dropped
-                                        + Math.max(0, horizon - before.firstPosition())))));
-            }
-        }
-        return chain;
+        return retention.trimExpired();
     }
 
-    private void scheduleRetention() {
-        vertx.setTimer(RETENTION_CHECK_MILLIS, id -> trimExpired()
-                .onComplete(ar -> {
-                    if (ar.failed()) {
-                        LOG.log(System.Logger.Level.WARNING, "Trimming records past retention failed; retrying in "
-                                + RETENTION_CHECK_MILLIS / 1000 + " s: " + ar.cause());
-                    }
-                    scheduleRetention();
-                }));
+    /** The stream's incarnation if it can be written now (ACTIVE or UPDATING); RESOURCE_NOT_FOUND otherwise. */
+    StreamMeta writableMeta(String stream) {
+        return writable(stream).meta();
+    }
+
+    /** Every stream's current incarnation. */
+    List<StreamMeta> metas() {
+        List<StreamMeta> all = new ArrayList<>();
+        for (StreamState state : streams.values()) {
+            all.add(state.meta());
+        }
+        return all;
+    }
+
+    /** Stores a changed stream meta (same incarnation) and makes it current. */
+    Future<Void> update(StreamMeta meta) {
+        return persist(meta);
     }
 
     // ---- feeds (FeedsImpl reads by position, without iterators) -----------------------------------

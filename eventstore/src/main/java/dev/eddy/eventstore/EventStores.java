@@ -5,6 +5,8 @@ import dev.eddy.eventstore.mapdb.MapDbOptions;
 import dev.eddy.eventstore.memory.InMemoryEventStore;
 import dev.eddy.eventstore.postgres.PostgresEventStore;
 import dev.eddy.eventstore.postgres.PostgresOptions;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

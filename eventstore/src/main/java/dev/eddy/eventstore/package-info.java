@@ -1,6 +1,5 @@
 /**
- * The storage SPI: small role interfaces combined into {@link dev.eddy.eventstore.EventStore}, the record
- * and batch types, and the failures a caller can act on. Backends are created by
- * {@link dev.eddy.eventstore.EventStores}.
+ * The event store: {@link dev.eddy.eventstore.EventStores} opens a backend (MapDB, PostgreSQL, memory); what
+ * backends implement and callers use is the SPI in {@link dev.eddy.eventstore.spi}.
  */
 package dev.eddy.eventstore;

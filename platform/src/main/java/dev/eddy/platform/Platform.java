@@ -1,6 +1,6 @@
 package dev.eddy.platform;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.EventStores;
 import dev.eddy.eventstore.postgres.PostgresOptions;
 import dev.eddy.platform.impl.StreamsImpl;

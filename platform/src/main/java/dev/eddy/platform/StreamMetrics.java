@@ -1,6 +1,6 @@
 package dev.eddy.platform;
 
-import dev.eddy.eventstore.WriteObserver;
+import dev.eddy.eventstore.spi.WriteObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -261,7 +261,7 @@ public final class StreamMetrics {
         commitAppends.record(appends);
     }
 
-    /** Where writes' time goes inside the store, for {@link dev.eddy.eventstore.EventStore#observeWrites}. */
+    /** Where writes' time goes inside the store, for {@link dev.eddy.eventstore.spi.EventStore#observeWrites}. */
     public WriteObserver storagePhases() {
         return new WriteObserver() {
             @Override

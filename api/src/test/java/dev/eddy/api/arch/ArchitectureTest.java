@@ -16,8 +16,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * The layering that must hold by itself: {@code api} sees only {@code platform}'s published package (no
- * {@code platform.impl}, no {@code eventstore} type, so storage failures reach it as platform exceptions), and the
- * platform's published package does not hand out its implementation.
+ * {@code platform.impl}, no {@code eventstore} type, so storage failures reach it as platform exceptions), the
+ * platform's published package does not hand out its implementation, and the store is used through its SPI
+ * package, its backends picked only by {@code Platform}.
  */
 class ArchitectureTest {
 
@@ -34,6 +35,17 @@ class ArchitectureTest {
         ArchRule rule = noClasses().that().resideInAPackage("dev.eddy.api..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore..", "dev.eddy.platform.impl..")
                 .because("api talks to the platform's interfaces only; storage is the platform's business");
+        rule.check(main);
+    }
+
+    @Test
+    void theStoreIsUsedThroughItsSpi() {
+        ArchRule rule = noClasses().that().resideOutsideOfPackage("dev.eddy.eventstore..")
+                .and(not(belongToAnyOf(Platform.class)))
+                .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore.mapdb..",
+                        "dev.eddy.eventstore.memory..", "dev.eddy.eventstore.postgres..", "dev.eddy.eventstore.impl..")
+                .because("a backend is a plug-in behind the eventstore SPI (dev.eddy.eventstore.spi); only Platform"
+                        + " picks one, through EventStores");
         rule.check(main);
     }
 

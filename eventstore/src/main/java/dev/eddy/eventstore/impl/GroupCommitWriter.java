@@ -1,8 +1,8 @@
 package dev.eddy.eventstore.impl;
 
-import dev.eddy.eventstore.EventStoreException;
-import dev.eddy.eventstore.StorageUnavailableException;
-import dev.eddy.eventstore.WriteObserver;
+import dev.eddy.eventstore.spi.EventStoreException;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
+import dev.eddy.eventstore.spi.WriteObserver;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

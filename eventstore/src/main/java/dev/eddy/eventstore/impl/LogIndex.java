@@ -1,9 +1,9 @@
 package dev.eddy.eventstore.impl;
 
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.ExpectedVersion;
-import dev.eddy.eventstore.LogState;
-import dev.eddy.eventstore.NewRecord;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.ExpectedVersion;
+import dev.eddy.eventstore.spi.LogState;
+import dev.eddy.eventstore.spi.NewRecord;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package dev.eddy.eventstore.mapdb;
 
-import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
 import dev.eddy.eventstore.impl.BatchCodec;
 import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.impl.MetadataKey;

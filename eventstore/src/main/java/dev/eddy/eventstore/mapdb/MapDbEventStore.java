@@ -21,7 +21,7 @@ public final class MapDbEventStore extends StoreEngine {
 
     /**
      * Opens (creating or recovering) the store on a worker thread. Fails with
-     * {@link dev.eddy.eventstore.StorageUnavailableException} when the directory cannot be opened, e.g.
+     * {@link dev.eddy.eventstore.spi.StorageUnavailableException} when the directory cannot be opened, e.g.
      * because another process holds it.
      */
     public static Future<MapDbEventStore> open(Vertx vertx, MapDbOptions options) {

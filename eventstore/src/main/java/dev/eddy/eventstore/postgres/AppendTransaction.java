@@ -1,8 +1,8 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.NewRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.NewRecord;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;

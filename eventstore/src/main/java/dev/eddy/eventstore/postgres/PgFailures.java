@@ -1,7 +1,7 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.EventStoreException;
-import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.spi.EventStoreException;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
 import io.vertx.pgclient.PgException;
 
 /**

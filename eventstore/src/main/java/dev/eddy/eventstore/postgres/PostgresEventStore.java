@@ -1,12 +1,12 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.LogState;
-import dev.eddy.eventstore.ReadResult;
-import dev.eddy.eventstore.StorageUnavailableException;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.LogState;
+import dev.eddy.eventstore.spi.ReadResult;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
+import dev.eddy.eventstore.spi.StoredRecord;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,7 +1,7 @@
 package dev.eddy.eventstore.impl;
 
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

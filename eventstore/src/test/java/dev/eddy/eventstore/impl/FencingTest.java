@@ -1,8 +1,8 @@
 package dev.eddy.eventstore.impl;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,11 +1,11 @@
 package dev.eddy.eventstore.mapdb;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.ExpectedVersion;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StoredRecord;
-import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.ExpectedVersion;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
+import dev.eddy.eventstore.spi.WrongExpectedVersionException;
 import dev.eddy.eventstore.tck.EventStoreTckBase;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
 package dev.eddy.eventstore.mapdb;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
 import dev.eddy.eventstore.tck.EventStoreTckBase;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.eddy.eventstore.mapdb;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
 import dev.eddy.eventstore.impl.BatchCodec;
 import dev.eddy.eventstore.impl.BatchStorage;
 import dev.eddy.eventstore.tck.EventStoreTckBase;

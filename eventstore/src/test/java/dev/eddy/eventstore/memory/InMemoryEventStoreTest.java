@@ -17,7 +17,7 @@ class InMemoryEventStoreTest {
     static EventStoreFixture fixture() {
         return new EventStoreFixture() {
             @Override
-            public Future<dev.eddy.eventstore.EventStore> open(io.vertx.core.Vertx vertx) {
+            public Future<dev.eddy.eventstore.spi.EventStore> open(io.vertx.core.Vertx vertx) {
                 return Future.succeededFuture(InMemoryEventStore.create(vertx));
             }
 

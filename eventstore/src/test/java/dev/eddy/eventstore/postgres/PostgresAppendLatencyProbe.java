@@ -1,8 +1,8 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.NewRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.NewRecord;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;

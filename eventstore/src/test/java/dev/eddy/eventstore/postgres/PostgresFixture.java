@@ -1,6 +1,6 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.tck.EventStoreFixture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,15 +1,15 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.DuplicateEventIdException;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.ExpectedVersion;
-import dev.eddy.eventstore.LogState;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StorageUnavailableException;
-import dev.eddy.eventstore.StoredRecord;
-import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.DuplicateEventIdException;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.ExpectedVersion;
+import dev.eddy.eventstore.spi.LogState;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
+import dev.eddy.eventstore.spi.StoredRecord;
+import dev.eddy.eventstore.spi.WrongExpectedVersionException;
 import dev.eddy.eventstore.memory.InMemoryEventStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,9 +1,9 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.EventStores;
-import dev.eddy.eventstore.NewRecord;
+import dev.eddy.eventstore.spi.NewRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;

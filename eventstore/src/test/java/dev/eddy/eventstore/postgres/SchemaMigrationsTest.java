@@ -1,10 +1,10 @@
 package dev.eddy.eventstore.postgres;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.EventStores;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StorageUnavailableException;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StorageUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;

@@ -1,11 +1,11 @@
 package dev.eddy.eventstore.tck;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.DuplicateEventIdException;
-import dev.eddy.eventstore.ExpectedVersion;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.DuplicateEventIdException;
+import dev.eddy.eventstore.spi.ExpectedVersion;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.WrongExpectedVersionException;
 import io.vertx.core.Future;
 import org.junit.jupiter.api.Test;
 

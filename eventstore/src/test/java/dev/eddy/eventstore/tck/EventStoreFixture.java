@@ -1,6 +1,6 @@
 package dev.eddy.eventstore.tck;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 

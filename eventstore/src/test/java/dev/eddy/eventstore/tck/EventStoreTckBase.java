@@ -1,11 +1,11 @@
 package dev.eddy.eventstore.tck;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.ExpectedVersion;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.ExpectedVersion;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterEach;

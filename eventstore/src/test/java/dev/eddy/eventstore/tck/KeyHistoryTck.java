@@ -1,6 +1,6 @@
 package dev.eddy.eventstore.tck;
 
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.StoredRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -33,11 +33,11 @@ public abstract class KeyHistoryTck extends EventStoreTckBase {
 
     @Test
     void readKeyWithinOneBigBatch() {
-        var batch = new java.util.ArrayList<dev.eddy.eventstore.NewRecord>();
+        var batch = new java.util.ArrayList<dev.eddy.eventstore.spi.NewRecord>();
         for (int i = 0; i < 500; i++) {
             batch.add(rec(i % 2 == 0 ? "even" : "odd", Integer.toString(i)));
         }
-        await(store.append("log", dev.eddy.eventstore.AppendBatch.of(batch, 1)));
+        await(store.append("log", dev.eddy.eventstore.spi.AppendBatch.of(batch, 1)));
         List<StoredRecord> odd = await(store.readKey("log", "odd", 100, 3));
         assertEquals(List.of("201", "203", "205"), odd.stream().map(r -> new String(r.data())).toList());
     }

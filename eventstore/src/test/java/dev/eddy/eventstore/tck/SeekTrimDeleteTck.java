@@ -1,10 +1,10 @@
 package dev.eddy.eventstore.tck;
 
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.AppendResult;
-import dev.eddy.eventstore.LogState;
-import dev.eddy.eventstore.ReadResult;
-import dev.eddy.eventstore.StoredRecord;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.AppendResult;
+import dev.eddy.eventstore.spi.LogState;
+import dev.eddy.eventstore.spi.ReadResult;
+import dev.eddy.eventstore.spi.StoredRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.eddy.platform.impl;
 
-import dev.eddy.eventstore.LogState;
+import dev.eddy.eventstore.spi.LogState;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;

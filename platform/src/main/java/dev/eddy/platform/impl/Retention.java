@@ -1,6 +1,6 @@
 package dev.eddy.platform.impl;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.StreamStatus;

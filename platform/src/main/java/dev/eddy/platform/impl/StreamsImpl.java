@@ -2,15 +2,15 @@ package dev.eddy.platform.impl;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eddy.eventstore.AppendBatch;
-import dev.eddy.eventstore.DuplicateEventIdException;
-import dev.eddy.eventstore.EventStore;
-import dev.eddy.eventstore.EventStoreException;
-import dev.eddy.eventstore.LogState;
-import dev.eddy.eventstore.NewRecord;
-import dev.eddy.eventstore.ReadResult;
-import dev.eddy.eventstore.StoredRecord;
-import dev.eddy.eventstore.WrongExpectedVersionException;
+import dev.eddy.eventstore.spi.AppendBatch;
+import dev.eddy.eventstore.spi.DuplicateEventIdException;
+import dev.eddy.eventstore.spi.EventStore;
+import dev.eddy.eventstore.spi.EventStoreException;
+import dev.eddy.eventstore.spi.LogState;
+import dev.eddy.eventstore.spi.NewRecord;
+import dev.eddy.eventstore.spi.ReadResult;
+import dev.eddy.eventstore.spi.StoredRecord;
+import dev.eddy.eventstore.spi.WrongExpectedVersionException;
 import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
@@ -493,7 +493,7 @@ public final class StreamsImpl implements Streams {
                 })
                 .recover(err -> {
                     if (err instanceof WrongExpectedVersionException w) {
-                        Long current = w.actual() == dev.eddy.eventstore.ExpectedVersion.NO_VERSION ? null : w.actual();
+                        Long current = w.actual() == dev.eddy.eventstore.spi.ExpectedVersion.NO_VERSION ? null : w.actual();
                         return Future.failedFuture(new VersionConflictException(stream, key, expected, current));
                     }
                     if (err instanceof DuplicateEventIdException d) {
@@ -503,10 +503,10 @@ public final class StreamsImpl implements Streams {
                 });
     }
 
-    private static dev.eddy.eventstore.ExpectedVersion toStore(ExpectedVersion expected) {
-        return expected.isAny() ? dev.eddy.eventstore.ExpectedVersion.any()
-                : expected.isNone() ? dev.eddy.eventstore.ExpectedVersion.none()
-                : dev.eddy.eventstore.ExpectedVersion.exactly(expected.version());
+    private static dev.eddy.eventstore.spi.ExpectedVersion toStore(ExpectedVersion expected) {
+        return expected.isAny() ? dev.eddy.eventstore.spi.ExpectedVersion.any()
+                : expected.isNone() ? dev.eddy.eventstore.spi.ExpectedVersion.none()
+                : dev.eddy.eventstore.spi.ExpectedVersion.exactly(expected.version());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.eddy.platform.impl;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.EventStores;
 import dev.eddy.platform.ConsumerGroups;
 import dev.eddy.platform.CreateStreamRequest;

@@ -1,8 +1,8 @@
 package dev.eddy.platform.impl;
 
-import dev.eddy.eventstore.EventStore;
+import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.EventStores;
-import dev.eddy.eventstore.LogState;
+import dev.eddy.eventstore.spi.LogState;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
 import dev.eddy.platform.Feed;

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * The condition an append places on a key's current version (optimistic concurrency). Immutable.

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * Some, but not all, records of an append carry event ids that are already stored, so the append is

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * Where the time of a store's writes goes, phase by phase, for metrics. Called on the store's own threads: an

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /** Base of the store's failures. {@link #retryable()} tells a caller whether trying again may succeed. */
 public class EventStoreException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * An append's expected version did not hold; nothing was appended. Re-read the key's history and retry

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 import io.vertx.core.Future;
 

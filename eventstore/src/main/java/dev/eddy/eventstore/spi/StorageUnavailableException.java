@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * The backend cannot serve the call right now (closed, fenced after an I/O error, or unreachable).

@@ -1,4 +1,4 @@
-package dev.eddy.eventstore;
+package dev.eddy.eventstore.spi;
 
 /**
  * What an append assigned. Immutable by convention (the arrays are not to be modified).

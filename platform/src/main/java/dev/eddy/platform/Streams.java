@@ -102,6 +102,9 @@ public interface Streams {
     /** Feeds over the streams: how readers inside the server read, without shard iterators. */
     Feeds feeds();
 
+    /** The enhanced fan-out consumers registered on the streams. */
+    Consumers consumers();
+
     /** The stream's ARN. */
     String arn(String stream);
 

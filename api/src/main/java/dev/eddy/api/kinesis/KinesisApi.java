@@ -50,6 +50,7 @@ public final class KinesisApi {
     public KinesisApi(Streams streams, Clock clock, StreamMetrics metrics) {
         StreamActions s = new StreamActions(streams, clock);
         RecordActions r = new RecordActions(streams, metrics);
+        ConsumerActions c = new ConsumerActions(streams, clock);
         Action putRecordTree = tree(p -> r.putRecord(PutRecordRequest.of(p)));
         Action putRecordsTree = tree(p -> r.putRecords(PutRecordsRequest.of(p)));
         this.actions = Map.ofEntries(
@@ -64,6 +65,10 @@ public final class KinesisApi {
                 Map.entry("SplitShard", treeOf(s::splitShard)),
                 Map.entry("MergeShards", treeOf(s::mergeShards)),
                 Map.entry("UpdateShardCount", treeOf(s::updateShardCount)),
+                Map.entry("RegisterStreamConsumer", treeOf(c::registerStreamConsumer)),
+                Map.entry("DescribeStreamConsumer", treeOf(c::describeStreamConsumer)),
+                Map.entry("ListStreamConsumers", treeOf(c::listStreamConsumers)),
+                Map.entry("DeregisterStreamConsumer", treeOf(c::deregisterStreamConsumer)),
                 Map.entry("PutRecord", (format, body, length) -> {
                     PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
                     return request == null ? putRecordTree.decode(format, body, length)

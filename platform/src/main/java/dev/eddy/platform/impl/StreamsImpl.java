@@ -15,6 +15,7 @@ import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
 import dev.eddy.platform.ChildShard;
 import dev.eddy.platform.ConsumerGroups;
+import dev.eddy.platform.Consumers;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.CreateStreamRequest;
 import dev.eddy.platform.ErrorCode;
@@ -86,6 +87,7 @@ public final class StreamsImpl implements Streams {
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AppendListeners appendListeners = new AppendListeners();
     private final ConsumerGroupsImpl groups;
+    private final ConsumersImpl consumers;
     private final FeedsImpl feeds;
     private final Resharding resharding;
     private final Retention retention;
@@ -118,6 +120,7 @@ public final class StreamsImpl implements Streams {
         this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
         this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
         this.feeds = new FeedsImpl(vertx, this);
+        this.consumers = new ConsumersImpl(vertx, this, store, options);
         this.resharding = new Resharding(vertx, this, options);
         this.retention = new Retention(vertx, this, store, options);
     }
@@ -203,6 +206,7 @@ public final class StreamsImpl implements Streams {
                 streams.put(meta.name(), new StreamState(meta));
                 if (meta.status() != StreamStatus.DELETING) {
                     registerMetrics(meta);
+                    pending.add(consumers.load(meta));
                 }
                 if (meta.status() == StreamStatus.CREATING || meta.status() == StreamStatus.UPDATING) {
                     pending.add(persist(meta.withStatus(StreamStatus.ACTIVE)));
@@ -285,6 +289,11 @@ public final class StreamsImpl implements Streams {
         if (meta.status() == StreamStatus.DELETING) {
             return Future.succeededFuture();
         }
+        if (!enforceConsumerDeletion && consumers.count(meta) > 0) {
+            return Future.failedFuture(PlatformException.inUse("Stream " + name + " under account "
+                    + options.accountId() + " has " + consumers.count(meta) + " registered consumer(s): deregister"
+                    + " them or delete with EnforceConsumerDeletion."));
+        }
         StreamMeta deleting = meta.withStatus(StreamStatus.DELETING);
         return persist(deleting).compose(v -> {
             unregisterMetrics(name);
@@ -307,6 +316,7 @@ public final class StreamsImpl implements Streams {
         }
         return Future.all(deletions)
                 .compose(v -> groups.purge(meta))
+                .compose(v -> consumers.purge(meta))
                 .compose(v -> store.remove(STREAMS_NS, meta.name()))
                 .onSuccess(v -> {
                     streams.computeIfPresent(meta.name(), (k, old) -> old.meta().uid().equals(meta.uid()) ? null : old);
@@ -318,6 +328,11 @@ public final class StreamsImpl implements Streams {
     @Override
     public Feeds feeds() {
         return feeds;
+    }
+
+    @Override
+    public Consumers consumers() {
+        return consumers;
     }
 
     @Override
@@ -346,7 +361,7 @@ public final class StreamsImpl implements Streams {
 
     private StreamDescription describe(StreamMeta meta) {
         return new StreamDescription(meta.name(), arn(meta.name()), meta.status(), meta.mode(), meta.retentionHours(),
-                meta.createdMillis(), meta.shards(), 0);
+                meta.createdMillis(), meta.shards(), consumers.count(meta));
     }
 
     // ---- writes ----------------------------------------------------------------------------------

@@ -137,26 +137,28 @@ final class FeedShardReader {
                 .recover(err -> trimHorizonIfNotOwned && err instanceof PlatformException p
                         && p.code() == ErrorCode.INVALID_ARGUMENT ? Future.succeededFuture(0L) : Future.failedFuture(err))
                 .onComplete(ar -> feed.onContext(() -> {
-                    reading = false;
-                    if (stopped || feed.isClosed()) {
-                        return;
+                    if (settled(ar)) {
+                        next = ar.result();
+                        pump();
                     }
-                    if (ar.failed()) {
-                        failed(ar.cause());
-                        return;
-                    }
-                    next = ar.result();
-                    pump();
                 }));
     }
 
-    private void afterRead(AsyncResult<ShardPage> ar) {
+    /** The end of a store call: false once stopped or after handling a failure, true to use the result. */
+    private boolean settled(AsyncResult<?> ar) {
         reading = false;
         if (stopped || feed.isClosed()) {
-            return;
+            return false;
         }
         if (ar.failed()) {
             failed(ar.cause());
+            return false;
+        }
+        return true;
+    }
+
+    private void afterRead(AsyncResult<ShardPage> ar) {
+        if (!settled(ar)) {
             return;
         }
         if (feed.isPaused()) {

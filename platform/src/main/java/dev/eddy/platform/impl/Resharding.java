@@ -10,9 +10,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.math.BigInteger;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * SplitShard and MergeShards. A reshard marks the stream UPDATING, closes the gates of the shards it closes
@@ -26,10 +32,13 @@ import java.util.Set;
 final class Resharding {
 
     private static final BigInteger MAX_HASH_KEY = BigInteger.ONE.shiftLeft(128).subtract(BigInteger.ONE);
+    private static final int UPDATES_PER_DAY = 10;
 
     private final Vertx vertx;
     private final StreamsImpl streams;
     private final PlatformOptions options;
+    /** Per stream incarnation, when UpdateShardCount ran in the last 24 hours. */
+    private final Map<String, Deque<Long>> updates = new ConcurrentHashMap<>();
 
     Resharding(Vertx vertx, StreamsImpl streams, PlatformOptions options) {
         this.vertx = vertx;
@@ -134,12 +143,9 @@ final class Resharding {
                 .map(before);
     }
 
-    private static final int UPDATES_PER_DAY = 10;
-    private final java.util.Map<String, java.util.Deque<Long>> updates = new java.util.concurrent.ConcurrentHashMap<>();
-
     private void recordUpdate(StreamMeta meta) {
         long now = options.clock().millis();
-        java.util.Deque<Long> times = updates.computeIfAbsent(meta.uid(), k -> new java.util.ArrayDeque<>());
+        Deque<Long> times = updates.computeIfAbsent(meta.uid(), k -> new ArrayDeque<>());
         synchronized (times) {
             while (!times.isEmpty() && times.peekFirst() <= now - 86_400_000L) {
                 times.removeFirst();
@@ -168,7 +174,7 @@ final class Resharding {
             this.now = now;
             this.next = next;
             List<Shard> open = new ArrayList<>(meta.shards().stream().filter(Shard::isOpen).toList());
-            open.sort(java.util.Comparator.comparing(Shard::startingHashKey));
+            open.sort(Comparator.comparing(Shard::startingHashKey));
             BigInteger space = MAX_HASH_KEY.add(BigInteger.ONE);
             List<BigInteger> bounds = new ArrayList<>();
             for (int i = 1; i < target; i++) {
@@ -233,7 +239,7 @@ final class Resharding {
             return Future.failedFuture(PlatformException.inUse("Stream " + meta.name() + " under account "
                     + options.accountId() + " not ACTIVE, instead in state " + StreamStatus.UPDATING));
         }
-        Set<Integer> indexes = new java.util.HashSet<>();
+        Set<Integer> indexes = new HashSet<>();
         List<Future<LogState>> ends = new ArrayList<>();
         for (Shard s : closing) {
             indexes.add(ShardIds.index(s.shardId()));

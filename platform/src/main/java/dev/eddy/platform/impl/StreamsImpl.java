@@ -55,6 +55,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -92,7 +93,7 @@ public final class StreamsImpl implements Streams {
     private final Resharding resharding;
     private final Retention retention;
     /** Storage reads made for feeds (catching up and the shared tails): feeds that follow a shard share them. */
-    private final java.util.concurrent.atomic.LongAdder feedReads = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder feedReads = new LongAdder();
     /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
     private final ConcurrentMap<String, ShardGates> gates = new ConcurrentHashMap<>();
     private final StreamMetrics metrics;
@@ -406,7 +407,12 @@ public final class StreamsImpl implements Streams {
         }
         StreamMeta meta = state.meta();
         ShardGates gate = gates(meta.uid());
-        Future<Void> resharding = gate.enter(groups.keySet().stream().mapToInt(Integer::intValue).toArray());
+        int[] shards = new int[groups.size()];
+        int g = 0;
+        for (int shardIndex : groups.keySet()) {
+            shards[g++] = shardIndex;
+        }
+        Future<Void> resharding = gate.enter(shards);
         if (resharding != null) {
             // A reshard is closing one of these shards: once it is over, route again (to its children).
             return resharding.transform(ar -> putRecords(stream, entries));

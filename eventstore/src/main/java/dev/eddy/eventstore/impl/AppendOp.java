@@ -26,26 +26,34 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
     private final String log;
     private final AppendBatch batch;
     private final Function<String, LogIndex> logForWrite;
+    private final Function<String, List<LogIndex>> ancestorsOf;
     private final RecentBatches recent;
 
-    AppendOp(String log, AppendBatch batch, Function<String, LogIndex> logForWrite, RecentBatches recent) {
+    /**
+     * @param ancestorsOf the stored logs a log continues (see {@link dev.eddy.eventstore.spi.LogLineage}), empty
+     *                    for most logs
+     */
+    AppendOp(String log, AppendBatch batch, Function<String, LogIndex> logForWrite,
+             Function<String, List<LogIndex>> ancestorsOf, RecentBatches recent) {
         this.recent = recent;
         this.log = log;
         this.batch = batch;
         this.logForWrite = logForWrite;
+        this.ancestorsOf = ancestorsOf;
     }
 
     @Override
     public AppendResult applyBlocking(GroupCommitWriter.CommitGroup group) {
         List<NewRecord> records = batch.records();
         LogIndex index = logForWrite.apply(log);
+        List<LogIndex> ancestors = ancestorsOf.apply(log);
 
-        AppendResult retry = checkEventIds(index, records);
+        AppendResult retry = checkEventIds(index, ancestors, records);
         if (retry != null) {
             return retry;
         }
         for (Map.Entry<String, ExpectedVersion> e : batch.expectations().entrySet()) {
-            long current = index.pendingVersion(e.getKey());
+            long current = versionOf(index, ancestors, e.getKey());
             if (!e.getValue().matches(current)) {
                 throw new WrongExpectedVersionException(log, e.getKey(), e.getValue(), current);
             }
@@ -64,7 +72,7 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
             keys[i] = r.partitionKey();
             ids[i] = r.eventId();
             positions[i] = first + i;
-            long v = nextVersions.computeIfAbsent(keys[i], k -> index.pendingVersion(k) + 1);
+            long v = nextVersions.computeIfAbsent(keys[i], k -> versionOf(index, ancestors, k) + 1);
             versions[i] = v;
             nextVersions.put(keys[i], v + 1);
         }
@@ -80,13 +88,31 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
     }
 
     /**
-     * Null when the append is new; the original result when every record's event id is stored (a retry).
-     * Fails when only some are stored, or when one id appears twice in the batch.
+     * The key's version in the log including appends applied earlier in this group; for a key the log has not seen,
+     * the highest it reached in the logs the log continues (closed, so their committed state is final).
      */
-    private AppendResult checkEventIds(LogIndex index, List<NewRecord> records) {
+    private static long versionOf(LogIndex index, List<LogIndex> ancestors, String key) {
+        long v = index.pendingVersion(key);
+        if (v != ExpectedVersion.NO_VERSION) {
+            return v;
+        }
+        for (LogIndex ancestor : ancestors) {
+            v = Math.max(v, ancestor.currentVersion(key));
+        }
+        return v;
+    }
+
+    /**
+     * Null when the append is new; the original result when every record's event id is stored (a retry), in this
+     * log or, all of them, in one of the logs it continues. Fails when only some are stored, or when one id appears
+     * twice in the batch.
+     */
+    private AppendResult checkEventIds(LogIndex index, List<LogIndex> ancestors, List<NewRecord> records) {
         Set<String> seen = new HashSet<>();
         int stored = 0;
         String firstStored = null;
+        LogIndex holder = null;
+        boolean oneHolder = true;
         for (NewRecord r : records) {
             String id = r.eventId();
             if (id == null) {
@@ -96,8 +122,14 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
                 throw new IllegalArgumentException("event id '" + id + "' appears more than once in one append to log '"
                         + log + "'; event ids must be unique");
             }
-            if (index.eventPosition(id) >= 0) {
+            LogIndex found = index.eventPosition(id) >= 0 ? index : null;
+            for (int a = 0; found == null && a < ancestors.size(); a++) {
+                found = ancestors.get(a).eventPosition(id) >= 0 ? ancestors.get(a) : null;
+            }
+            if (found != null) {
                 stored++;
+                oneHolder &= holder == null || holder == found;
+                holder = found;
                 if (firstStored == null) {
                     firstStored = id;
                 }
@@ -106,8 +138,10 @@ final class AppendOp implements GroupCommitWriter.WriteOp<AppendResult> {
         if (stored == 0) {
             return null;
         }
-        if (stored == records.size()) {
-            return index.duplicateResult(records);
+        if (stored == records.size() && oneHolder) {
+            AppendResult original = holder.duplicateResult(records);
+            return holder == index ? original : new AppendResult(original.positions(), original.versions(),
+                    original.arrivalMillis(), true, holder.name);
         }
         throw new DuplicateEventIdException(log, firstStored);
     }

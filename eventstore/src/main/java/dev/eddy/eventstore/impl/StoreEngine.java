@@ -43,6 +43,8 @@ public abstract class StoreEngine implements EventStore {
     private final Vertx vertx;
     private final BatchStorage storage;
     private final ConcurrentHashMap<String, LogIndex> logs = new ConcurrentHashMap<>();
+    /** The logs each log continues ({@link #declareLineage}); most logs have none. */
+    private final ConcurrentHashMap<String, List<String>> lineage = new ConcurrentHashMap<>();
     private final ConcurrentSkipListMap<MetadataKey, byte[]> metadata = new ConcurrentSkipListMap<>();
     private final GroupCommitWriter writer;
     private final KeyIndex keyIndex;
@@ -191,7 +193,7 @@ public abstract class StoreEngine implements EventStore {
         for (var r : batch.records()) {
             bytes += r.data().length + r.partitionKey().length() + 64;
         }
-        return submit(bytes, new AppendOp(log, batch, this::logForWriteBlocking, recent));
+        return submit(bytes, new AppendOp(log, batch, this::logForWriteBlocking, this::ancestorsOf, recent));
     }
 
     @Override
@@ -215,6 +217,7 @@ public abstract class StoreEngine implements EventStore {
     public Future<Void> deleteLog(String log) {
         Objects.requireNonNull(log, "log");
         return submit(64, group -> {
+            lineage.remove(log);
             LogIndex index = logs.remove(log);
             if (index != null) {
                 keyIndex.dropBlocking(log); // durable now, so a log re-created under this name starts empty
@@ -283,6 +286,32 @@ public abstract class StoreEngine implements EventStore {
     }
 
     /** The log's index for the writer, registering a new log in storage on first use. Writer thread only. */
+    @Override
+    public void declareLineage(String log, List<String> ancestors) {
+        Objects.requireNonNull(log, "log");
+        if (ancestors.isEmpty()) {
+            lineage.remove(log);
+        } else {
+            lineage.put(log, List.copyOf(ancestors));
+        }
+    }
+
+    /** The stored logs that {@code log} continues (an ancestor that never took a record has nothing to add). */
+    private List<LogIndex> ancestorsOf(String log) {
+        List<String> names = lineage.get(log);
+        if (names == null) {
+            return List.of();
+        }
+        List<LogIndex> out = new ArrayList<>(names.size());
+        for (String name : names) {
+            LogIndex ancestor = logs.get(name);
+            if (ancestor != null) {
+                out.add(ancestor);
+            }
+        }
+        return out;
+    }
+
     private LogIndex logForWriteBlocking(String log) {
         LogIndex index = logs.get(log);
         if (index == null) {

@@ -47,6 +47,15 @@ final class AppendTransaction {
     static final String STORED_IDS = """
             SELECT event_id, position, version, arrival FROM eddy_records
              WHERE log_id = (SELECT log_id FROM eddy_logs WHERE name = $1) AND event_id = ANY($2::text[])""";
+    /** {@link #KEY_VERSIONS} over the log and the logs it continues ($1: their names): a key's highest version. */
+    static final String LINEAGE_KEY_VERSIONS = """
+            SELECT partition_key, max(version) FROM eddy_key_versions
+             WHERE log_id IN (SELECT log_id FROM eddy_logs WHERE name = ANY($1::text[])) AND partition_key = ANY($2::text[])
+             GROUP BY partition_key""";
+    /** {@link #STORED_IDS} over the log and the logs it continues ($1: their names), with the name holding each. */
+    static final String LINEAGE_STORED_IDS = """
+            SELECT r.event_id, r.position, r.version, r.arrival, l.name FROM eddy_records r JOIN eddy_logs l USING (log_id)
+             WHERE l.name = ANY($1::text[]) AND r.event_id = ANY($2::text[])""";
     static final String INSERT_RECORDS = """
             INSERT INTO eddy_records (log_id, position, partition_key, version, arrival, event_id, event_type, metadata, data)
             SELECT $1, u.p, u.k, u.v, u.a, u.i, u.t, u.m::jsonb, u.d
@@ -63,6 +72,8 @@ final class AppendTransaction {
             "UPDATE eddy_logs SET next_position = $2, last_arrival = $3, stored_bytes = stored_bytes + $4 WHERE log_id = $1";
 
     private final String log;
+    /** The logs this log continues (see {@link dev.eddy.eventstore.spi.LogLineage}); usually empty. */
+    private final List<String> ancestors;
     private final List<AppendBatch> group;
     private final Function<SqlConnection, Future<Void>> beforeCommit;
     private final IntConsumer afterCommit;
@@ -71,9 +82,10 @@ final class AppendTransaction {
      * @param beforeCommit a step run in the transaction just before COMMIT, or null (tests)
      * @param afterCommit  told the group's size after its COMMIT succeeded
      */
-    AppendTransaction(String log, List<AppendBatch> group, Function<SqlConnection, Future<Void>> beforeCommit,
-                      IntConsumer afterCommit) {
+    AppendTransaction(String log, List<String> ancestors, List<AppendBatch> group,
+                      Function<SqlConnection, Future<Void>> beforeCommit, IntConsumer afterCommit) {
         this.log = log;
+        this.ancestors = ancestors;
         this.group = group;
         this.beforeCommit = beforeCommit;
         this.afterCommit = afterCommit;
@@ -125,10 +137,13 @@ final class AppendTransaction {
         // Exchange 1, pipelined: BEGIN, lock the log row, read the keys' versions and the stored ids.
         Future<Transaction> begin = conn.begin();
         Future<RowSet<Row>> locked = conn.preparedQuery(LOCK_LOG).execute(Tuple.of(log));
-        Future<RowSet<Row>> versions = conn.preparedQuery(KEY_VERSIONS)
-                .execute(Tuple.of(log, (Object) keys.toArray(String[]::new)));
+        boolean lineage = !ancestors.isEmpty();
+        Object logs = lineage ? lineageNames() : log;
+        Future<RowSet<Row>> versions = conn.preparedQuery(lineage ? LINEAGE_KEY_VERSIONS : KEY_VERSIONS)
+                .execute(Tuple.of(logs, (Object) keys.toArray(String[]::new)));
         Future<RowSet<Row>> stored = ids.isEmpty() ? Future.succeededFuture(null)
-                : conn.preparedQuery(STORED_IDS).execute(Tuple.of(log, (Object) ids.toArray(String[]::new)));
+                : conn.preparedQuery(lineage ? LINEAGE_STORED_IDS : STORED_IDS)
+                        .execute(Tuple.of(logs, (Object) ids.toArray(String[]::new)));
 
         return Future.all(begin, locked, versions, stored).compose(all -> {
             Transaction tx = begin.result();
@@ -141,7 +156,9 @@ final class AppendTransaction {
             Map<String, GroupPlan.StoredId> storedIds = new HashMap<>();
             if (stored.result() != null) {
                 for (Row r : stored.result()) {
-                    storedIds.put(r.getString(0), new GroupPlan.StoredId(r.getLong(1), r.getLong(2), r.getLong(3)));
+                    String holder = lineage && !log.equals(r.getString(4)) ? r.getString(4) : null;
+                    storedIds.put(r.getString(0),
+                            new GroupPlan.StoredId(r.getLong(1), r.getLong(2), r.getLong(3), holder));
                 }
             }
             GroupPlan plan = new GroupPlan(log, logRow.getLong(1), logRow.getLong(2), current, storedIds);
@@ -160,6 +177,15 @@ final class AppendTransaction {
                         return outcomes;
                     });
         });
+    }
+
+    private String[] lineageNames() {
+        String[] names = new String[ancestors.size() + 1];
+        names[0] = log;
+        for (int i = 0; i < ancestors.size(); i++) {
+            names[i + 1] = ancestors.get(i);
+        }
+        return names;
     }
 
     /** Exchange 2, pipelined: the records, the keys' new versions, the batch rows, the log row, then COMMIT. */

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -29,8 +30,11 @@ import java.util.TreeMap;
  */
 final class GroupPlan {
 
-    /** Where the record of a stored event id is. */
-    record StoredId(long position, long version, long arrival) {
+    /**
+     * Where the record of a stored event id is: {@code log} names the ancestor holding it (see
+     * {@link dev.eddy.eventstore.spi.LogLineage}), or is null for the log itself.
+     */
+    record StoredId(long position, long version, long arrival, String log) {
     }
 
     private final String log;
@@ -80,13 +84,19 @@ final class GroupPlan {
         int n = records.size();
         int stored = 0;
         String firstStored = null;
+        boolean oneHolder = true;
         for (NewRecord r : records) {
-            if (r.eventId() != null && ids.containsKey(r.eventId())) {
+            StoredId s = r.eventId() == null ? null : ids.get(r.eventId());
+            if (s != null) {
                 stored++;
-                firstStored = firstStored == null ? r.eventId() : firstStored;
+                if (firstStored == null) {
+                    firstStored = r.eventId();
+                } else {
+                    oneHolder &= Objects.equals(ids.get(firstStored).log(), s.log());
+                }
             }
         }
-        if (stored == n) {
+        if (stored == n && oneHolder) {
             return Future.succeededFuture(originalResult(records));
         }
         if (stored > 0) {
@@ -111,7 +121,7 @@ final class GroupPlan {
             resultPositions[i] = first + i;
             resultVersions[i] = v;
             if (r.eventId() != null) {
-                ids.put(r.eventId(), new StoredId(first + i, v, arrival));
+                ids.put(r.eventId(), new StoredId(first + i, v, arrival, null));
             }
             positions.add(first + i);
             keys.add(r.partitionKey());
@@ -144,7 +154,8 @@ final class GroupPlan {
             p[i] = s.position();
             v[i] = s.version();
         }
-        return new AppendResult(p, v, ids.get(records.get(0).eventId()).arrival(), true);
+        StoredId first = ids.get(records.get(0).eventId());
+        return new AppendResult(p, v, first.arrival(), true, first.log());
     }
 
     /** Whether no append of the group was accepted, so there is nothing to write. */

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.IntConsumer;
@@ -89,6 +90,8 @@ public final class PostgresEventStore implements EventStore {
     private final Pool pool;
     private final LogSequencer sequencer;
     private final Function<SqlConnection, Future<Void>> beforeCommit;
+    /** The logs each log continues ({@link #declareLineage}); most logs have none. */
+    private final ConcurrentHashMap<String, List<String>> lineage = new ConcurrentHashMap<>();
     private final AtomicReference<Future<Void>> closing = new AtomicReference<>();
 
     private PostgresEventStore(Vertx vertx, Pool pool, Function<SqlConnection, Future<Void>> beforeCommit) {
@@ -168,8 +171,19 @@ public final class PostgresEventStore implements EventStore {
 
     /** One group of appends to a log, as one transaction on a borrowed connection. */
     private Future<List<Future<AppendResult>>> appendGroup(String log, List<AppendBatch> group) {
-        AppendTransaction tx = new AppendTransaction(log, group, beforeCommit, n -> commitObserver.accept(n));
+        AppendTransaction tx = new AppendTransaction(log, lineage.getOrDefault(log, List.of()), group, beforeCommit,
+                n -> commitObserver.accept(n));
         return withConnection(tx::run);
+    }
+
+    @Override
+    public void declareLineage(String log, List<String> ancestors) {
+        Objects.requireNonNull(log, "log");
+        if (ancestors.isEmpty()) {
+            lineage.remove(log);
+        } else {
+            lineage.put(log, List.copyOf(ancestors));
+        }
     }
 
     @Override
@@ -216,6 +230,7 @@ public final class PostgresEventStore implements EventStore {
     @Override
     public Future<Void> deleteLog(String log) {
         Objects.requireNonNull(log, "log");
+        lineage.remove(log);
         return call(() -> sequencer.submit(log, () -> inTransaction(conn ->
                 conn.preparedQuery(DELETE_LOG).execute(Tuple.of(log)).compose(rows -> {
                     if (rows.size() == 0) {

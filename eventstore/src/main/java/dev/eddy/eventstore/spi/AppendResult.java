@@ -8,8 +8,15 @@ package dev.eddy.eventstore.spi;
  * @param arrivalMillis the arrival timestamp stored with the records
  * @param duplicate     true when every record carried an event id that was already stored: nothing was
  *                      appended and this is the original append's result (an idempotent retry)
+ * @param log           for a duplicate found in an ancestor of the log (see {@link LogLineage}), that ancestor,
+ *                      which {@code positions} refer to; else {@code null}: the log appended to
  */
-public record AppendResult(long[] positions, long[] versions, long arrivalMillis, boolean duplicate) {
+public record AppendResult(long[] positions, long[] versions, long arrivalMillis, boolean duplicate, String log) {
+
+    /** The result of an append to, or a retry answered by, the log appended to. */
+    public AppendResult(long[] positions, long[] versions, long arrivalMillis, boolean duplicate) {
+        this(positions, versions, arrivalMillis, duplicate, null);
+    }
 
     public int count() {
         return positions.length;

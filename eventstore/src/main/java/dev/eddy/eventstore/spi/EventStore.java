@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
  * blocks). When called on a Vert.x context, futures complete on that context.
  */
 public interface EventStore extends Appender, LogReader, LogInspector, TimestampSeeker, KeyHistoryReader,
-        KeyVersionReader, Trimmer, LogDeleter, MetadataStore {
+        KeyVersionReader, Trimmer, LogDeleter, MetadataStore, LogLineage {
 
     /** Namespace of {@link #saveCheckpoint}/{@link #loadCheckpoint} entries in the metadata. */
     String CHECKPOINTS = "checkpoints";

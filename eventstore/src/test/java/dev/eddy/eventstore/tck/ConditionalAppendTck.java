@@ -152,4 +152,69 @@ public abstract class ConditionalAppendTck extends EventStoreTckBase {
         assertArrayEquals(ra.positions(), rb.positions());
         assertEquals(1, readAll("log").size());
     }
+
+    @Test
+    void aLogContinuesTheVersionsOfTheLogsItWasReshardedFrom() {
+        append("parent", rec("a", "1"), rec("a", "2"), rec("a", "3"), rec("b", "1"));
+        append("other-parent", rec("c", "1"));
+        store.declareLineage("child", List.of("parent", "other-parent", "never-written"));
+
+        assertArrayEquals(new long[]{3, 4}, append("child", rec("a", "4"), rec("a", "5")).versions());
+        assertArrayEquals(new long[]{1}, appendExpecting("child", "b", ExpectedVersion.exactly(0), rec("b", "2"))
+                .versions());
+        var none = awaitFailure(WrongExpectedVersionException.class, store.append("child",
+                new AppendBatch(List.of(rec("c", "2")), Map.of("c", ExpectedVersion.none()), 1)));
+        assertEquals(0, none.actual());
+        var stale = awaitFailure(WrongExpectedVersionException.class, store.append("child",
+                new AppendBatch(List.of(rec("a", "6")), Map.of("a", ExpectedVersion.exactly(2)), 1)));
+        assertEquals(4, stale.actual());
+        assertArrayEquals(new long[]{0}, append("child", rec("fresh", "1")).versions());
+        assertEquals(4, readAll("child").size(), "the refused appends left nothing");
+        // Reads stay per log: the child holds its own records, at the continued versions.
+        assertEquals(List.of(3L, 4L), await(store.readKey("child", "a", 0, 10)).stream()
+                .map(r -> r.version()).toList());
+        assertEquals(List.of(4L), await(store.readKey("child", "a", 4, 10)).stream().map(r -> r.version()).toList());
+        assertEquals(List.of(), await(store.readKey("child", "a", 5, 10)));
+
+        // A grandchild names every generation; a key only the oldest one knows still continues from there.
+        append("grandparent", rec("g", "1"));
+        store.declareLineage("middle", List.of("grandparent"));
+        store.declareLineage("youngest", List.of("middle", "grandparent"));
+        assertArrayEquals(new long[]{1}, append("youngest", rec("g", "2")).versions());
+
+        // Withdrawn, a new log starts every key again.
+        store.declareLineage("child2", List.of("parent"));
+        store.declareLineage("child2", List.of());
+        assertArrayEquals(new long[]{0}, append("child2", rec("a", "x")).versions());
+    }
+
+    @Test
+    void aRetryOfAnAppendStoredInAnAncestorIsAnsweredFromThere() {
+        AppendResult original = append("parent", rec("x", "0"), event("k", "1", "e1"), event("k", "2", "e2"));
+        store.declareLineage("child", List.of("parent"));
+
+        AppendResult retry = await(store.append("child", AppendBatch.of(
+                List.of(event("k", "1", "e1"), event("k", "2", "e2")), 5)));
+        assertTrue(retry.duplicate());
+        assertEquals("parent", retry.log());
+        assertArrayEquals(new long[]{1, 2}, retry.positions());
+        assertArrayEquals(new long[]{0, 1}, retry.versions());
+        assertEquals(original.arrivalMillis(), retry.arrivalMillis());
+        assertEquals(0, await(store.state("child")).nextPosition());
+
+        // Some ids stored (in the ancestor), some new: refused, nothing appended.
+        awaitFailure(DuplicateEventIdException.class, store.append("child", AppendBatch.of(
+                List.of(event("k", "2", "e2"), event("k", "3", "e3")), 5)));
+        AppendResult fresh = await(store.append("child", AppendBatch.of(List.of(event("k", "3", "e3")), 5)));
+        assertFalse(fresh.duplicate());
+        assertEquals(null, fresh.log());
+        assertArrayEquals(new long[]{2}, fresh.versions());
+        // All stored, but by two different appends in two logs: not one append's retry.
+        awaitFailure(DuplicateEventIdException.class, store.append("child", AppendBatch.of(
+                List.of(event("k", "1", "e1"), event("k", "3", "e3")), 5)));
+        AppendResult ownRetry = await(store.append("child", AppendBatch.of(List.of(event("k", "3", "e3")), 5)));
+        assertTrue(ownRetry.duplicate());
+        assertEquals(null, ownRetry.log());
+        assertEquals(1, readAll("child").size());
+    }
 }

@@ -4,8 +4,14 @@ import dev.eddy.platform.Shard;
 import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.StreamStatus;
 
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A stream's persistent metadata, stored as JSON in the store's {@code streams} namespace. Immutable.
@@ -56,5 +62,63 @@ public record StreamMeta(String name, String uid, StreamStatus status, StreamMod
 
     public String logName(int shardIndex) {
         return uid + "/" + shardIndex;
+    }
+
+    /** The shard index of one of this stream's logs ({@link #logName}). */
+    public int shardIndexOfLog(String log) {
+        return Integer.parseInt(log.substring(log.lastIndexOf('/') + 1));
+    }
+
+    /**
+     * Every shard the shard descends from through splits and merges, at any depth, nearest first; empty for a
+     * shard the stream was created with.
+     */
+    public List<Integer> ancestorsOf(int shardIndex) {
+        List<Integer> out = new ArrayList<>();
+        Deque<Integer> todo = new ArrayDeque<>(parentsOf(shardIndex));
+        Set<Integer> seen = new HashSet<>();
+        while (!todo.isEmpty()) {
+            int index = todo.removeFirst();
+            if (seen.add(index)) {
+                out.add(index);
+                todo.addAll(parentsOf(index));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The shards a key with this hash went through to reach the shard, oldest first, ending with the shard: its
+     * history, read in this order, is in version order (each generation continued the one before it).
+     */
+    public List<Integer> keyLineage(int shardIndex, BigInteger hashKey) {
+        List<Integer> chain = new ArrayList<>();
+        chain.add(shardIndex);
+        for (int index = shardIndex;;) {
+            int owner = -1;
+            for (int parent : parentsOf(index)) {
+                if (shards.get(parent).owns(hashKey)) {
+                    owner = parent;
+                }
+            }
+            if (owner < 0) {
+                break;
+            }
+            chain.add(0, owner);
+            index = owner;
+        }
+        return chain;
+    }
+
+    private List<Integer> parentsOf(int shardIndex) {
+        Shard shard = shards.get(shardIndex);
+        List<Integer> parents = new ArrayList<>(2);
+        if (shard.parentShardId() != null) {
+            parents.add(ShardIds.index(shard.parentShardId()));
+        }
+        if (shard.adjacentParentShardId() != null) {
+            parents.add(ShardIds.index(shard.adjacentParentShardId()));
+        }
+        return parents;
     }
 }

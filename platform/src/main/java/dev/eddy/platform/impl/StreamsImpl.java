@@ -206,6 +206,7 @@ public final class StreamsImpl implements Streams {
                 StreamMeta meta = decode(value);
                 streams.put(meta.name(), new StreamState(meta));
                 if (meta.status() != StreamStatus.DELETING) {
+                    declareLineage(meta);
                     registerMetrics(meta);
                     pending.add(consumers.load(meta));
                 }
@@ -440,9 +441,11 @@ public final class StreamsImpl implements Streams {
                     .<Void>map(appended -> {
                         metrics.storageAppend(System.nanoTime() - started);
                         metrics.incoming(stream, shardId, members.size(), dataBytes);
+                        int heldBy = appended.log() == null ? shardIndex : meta.shardIndexOfLog(appended.log());
+                        String heldById = ShardIds.of(heldBy);
                         for (int k = 0; k < members.size(); k++) {
-                            results[members.get(k)] = PutResult.success(shardId,
-                                    SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
+                            results[members.get(k)] = PutResult.success(heldById,
+                                    SequenceNumbers.format(meta.createdMillis(), heldBy, appended.positions()[k]),
                                     appended.versions()[k]);
                         }
                         appendListeners.fire(stream, shardId);
@@ -501,10 +504,12 @@ public final class StreamsImpl implements Streams {
                         }
                         metrics.incoming(stream, shardId, records.size(), bytes);
                     }
+                    // A retry of an append made before a reshard is answered from the shard that holds it.
+                    int heldBy = appended.log() == null ? shardIndex : meta.shardIndexOfLog(appended.log());
                     List<PutResult> results = new ArrayList<>(appended.count());
                     for (int k = 0; k < appended.count(); k++) {
-                        results.add(PutResult.success(shardId,
-                                SequenceNumbers.format(meta.createdMillis(), shardIndex, appended.positions()[k]),
+                        results.add(PutResult.success(ShardIds.of(heldBy),
+                                SequenceNumbers.format(meta.createdMillis(), heldBy, appended.positions()[k]),
                                 appended.versions()[k]));
                     }
                     if (!appended.duplicate()) {
@@ -548,19 +553,33 @@ public final class StreamsImpl implements Streams {
             return Future.failedFuture(e);
         }
         StreamMeta meta = state.meta();
+        // The key's history runs through the shards it lived in before splits and merges, oldest first.
+        List<Integer> lineage = meta.keyLineage(shardIndex, HashKeys.ofPartitionKey(key));
+        long retainedFrom = meta.retainedFromMillis(options.clock().millis());
+        return readEvents(meta, lineage, 0, key, fromVersion, limit, new ArrayList<>(), retainedFrom)
+                .recover(StreamsImpl::storageFailure);
+    }
+
+    /** Reads the key's history from {@code lineage}'s shards from the {@code at}-th on, until {@code limit}. */
+    private Future<List<HistoryEvent>> readEvents(StreamMeta meta, List<Integer> lineage, int at, String key,
+                                                  long fromVersion, int limit, List<HistoryEvent> out,
+                                                  long retainedFrom) {
+        int shardIndex = lineage.get(at);
         String shardId = ShardIds.of(shardIndex);
-        return store.readKey(meta.logName(shardIndex), key, fromVersion, limit)
-                .map(stored -> {
-                    long retainedFrom = meta.retainedFromMillis(options.clock().millis());
-                    List<HistoryEvent> out = new ArrayList<>(stored.size());
+        return store.readKey(meta.logName(shardIndex), key, fromVersion, limit - out.size())
+                .compose(stored -> {
+                    long next = fromVersion;
                     for (StoredRecord r : stored) {
                         if (r.arrivalMillis() >= retainedFrom) {
                             out.add(new HistoryEvent(shardId, toRecord(meta, shardIndex, r)));
                         }
+                        next = r.version() + 1;
                     }
-                    return out;
-                })
-                .recover(StreamsImpl::storageFailure);
+                    if (at + 1 == lineage.size() || out.size() >= limit) {
+                        return Future.succeededFuture(out);
+                    }
+                    return readEvents(meta, lineage, at + 1, key, next, limit, out, retainedFrom);
+                });
     }
 
     private static Record toRecord(StreamMeta meta, int shardIndex, StoredRecord r) {
@@ -756,7 +775,25 @@ public final class StreamsImpl implements Streams {
 
     /** Stores the new layout (one atomic put: a crash leaves the stream before or after the reshard). */
     Future<Void> commitReshard(StreamMeta next) {
+        declareLineage(next); // before any append can reach the children
         return persist(next);
+    }
+
+    /**
+     * Tells the store which logs each resharded shard continues, so that a key's versions and event ids carry on
+     * across splits and merges (the store keeps this in memory: declared at every start and reshard).
+     */
+    private void declareLineage(StreamMeta meta) {
+        for (int i = 0; i < meta.shards().size(); i++) {
+            List<Integer> ancestors = meta.ancestorsOf(i);
+            if (!ancestors.isEmpty()) {
+                List<String> logs = new ArrayList<>(ancestors.size());
+                for (int a : ancestors) {
+                    logs.add(meta.logName(a));
+                }
+                store.declareLineage(meta.logName(i), logs);
+            }
+        }
     }
 
     /** An abandoned reshard: the stream is ACTIVE again with its old layout. */

@@ -228,6 +228,12 @@ public final class PostgresEventStore implements EventStore {
     }
 
     @Override
+    public Future<Void> reclaimSpace() {
+        // Not in a transaction (VACUUM cannot run in one); rows deleted by trims and deletions become free space.
+        return call(() -> pool.query("VACUUM eddy_records, eddy_batches, eddy_key_versions").execute().mapEmpty());
+    }
+
+    @Override
     public Future<Void> deleteLog(String log) {
         Objects.requireNonNull(log, "log");
         lineage.remove(log);

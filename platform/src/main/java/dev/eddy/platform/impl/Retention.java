@@ -10,7 +10,7 @@ import io.vertx.core.Vertx;
 /**
  * Increase/DecreaseStreamRetentionPeriod and the retention job. Reads hide records past a stream's period at
  * once ({@link StreamMeta#retainedFromMillis}); the job, every minute off the request path, trims them from the
- * store shard by shard, one store call at a time, so their space comes back. Thread-safe.
+ * store shard by shard, one store call at a time, then has the store reclaim their space. Thread-safe.
  */
 final class Retention {
 
@@ -66,7 +66,7 @@ final class Retention {
 
     /**
      * Drops every shard's records that are past its stream's retention period, stream after stream, shard after
-     * shard. Returns how many records it dropped. A restart in the middle loses nothing: the next pass trims what
+     * shard, then reclaims their space. Returns how many records it dropped. A restart in the middle loses nothing: the next pass trims what
      * is still past retention.
      */
     Future<Long> trimExpired() {
@@ -85,7 +85,8 @@ final class Retention {
                                         + Math.max(0, horizon - before.firstPosition())))));
             }
         }
-        return chain;
+        // Then the store makes the trimmed records' space reusable (PostgreSQL vacuums; MapDB frees segments itself).
+        return chain.compose(dropped -> dropped > 0 ? store.reclaimSpace().map(dropped) : Future.succeededFuture(dropped));
     }
 
     /**

@@ -46,6 +46,14 @@ public interface Feed {
     /** How far each shard the feed reads is behind its newest record, as of its last read. */
     Map<String, Long> millisBehindLatest();
 
+    /**
+     * Where the feed stands in a shard it reads, as the sequence number to continue after (a Kinesis
+     * AFTER_SEQUENCE_NUMBER start): the last record it delivered or skipped there, or, before any, the record just
+     * before its start. {@code null} when there is no such record (the feed starts at the shard's first position),
+     * while its start is still being resolved, or for a shard it does not read.
+     */
+    String resumeAfter(String shardId);
+
     /** Stops reading and leaves the group; idempotent. No handler call follows. */
     void close();
 }

@@ -51,6 +51,7 @@ public final class KinesisApi {
         StreamActions s = new StreamActions(streams, clock);
         RecordActions r = new RecordActions(streams, metrics);
         ConsumerActions c = new ConsumerActions(streams, clock);
+        FanOutActions f = new FanOutActions(streams, metrics, clock, ShardSubscription.LIFETIME_MILLIS);
         Action putRecordTree = tree(p -> r.putRecord(PutRecordRequest.of(p)));
         Action putRecordsTree = tree(p -> r.putRecords(PutRecordsRequest.of(p)));
         this.actions = Map.ofEntries(
@@ -69,6 +70,7 @@ public final class KinesisApi {
                 Map.entry("DescribeStreamConsumer", treeOf(c::describeStreamConsumer)),
                 Map.entry("ListStreamConsumers", treeOf(c::listStreamConsumers)),
                 Map.entry("DeregisterStreamConsumer", treeOf(c::deregisterStreamConsumer)),
+                Map.entry("SubscribeToShard", tree(f::subscribeToShard)),
                 Map.entry("PutRecord", (format, body, length) -> {
                     PutRecordRequest request = PutRecordDecoder.decode(format, body, length);
                     return request == null ? putRecordTree.decode(format, body, length)

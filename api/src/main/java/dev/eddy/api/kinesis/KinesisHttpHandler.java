@@ -58,7 +58,11 @@ public final class KinesisHttpHandler implements Handler<HttpServerRequest> {
                 answer = Future.failedFuture(e);
             }
             answer.onComplete(ar -> {
-                if (ar.succeeded()) {
+                if (ar.succeeded() && ar.result() instanceof EventStreamReply events) {
+                    // A stream of events (SubscribeToShard): it owns the response from here on.
+                    metrics.request("kinesis", seen.operation, seen.stream, "success", System.nanoTime() - started);
+                    events.start(request, requestId, replyFormat);
+                } else if (ar.succeeded()) {
                     long encodeStarted = System.nanoTime();
                     send(request.response(), requestId, replyFormat, 200, ar.result(), null);
                     metrics.requestPhase("kinesis", "encode", System.nanoTime() - encodeStarted);

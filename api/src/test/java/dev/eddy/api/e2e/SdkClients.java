@@ -114,6 +114,31 @@ final class SdkClients {
                 .build();
     }
 
+    /**
+     * The async Netty client over HTTP/2 (cleartext, prior knowledge) as enhanced fan-out consumers use it: no
+     * call timeout (a subscription lasts up to five minutes), CBOR or JSON.
+     */
+    static KinesisAsyncClient asyncFanOut(URI endpoint, boolean cbor) {
+        synchronized (SdkClients.class) {
+            String previous = System.getProperty("aws.cborEnabled");
+            System.setProperty("aws.cborEnabled", Boolean.toString(cbor));
+            try {
+                return KinesisAsyncClient.builder()
+                        .endpointOverride(endpoint)
+                        .region(Region.US_EAST_1)
+                        .credentialsProvider(CREDENTIALS)
+                        .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2))
+                        .build();
+            } finally {
+                if (previous == null) {
+                    System.clearProperty("aws.cborEnabled");
+                } else {
+                    System.setProperty("aws.cborEnabled", previous);
+                }
+            }
+        }
+    }
+
     /** Records the Content-Type of every request and response the client sends and receives. */
     static final class WireCapture implements ExecutionInterceptor {
         final List<String> requestContentTypes = new CopyOnWriteArrayList<>();

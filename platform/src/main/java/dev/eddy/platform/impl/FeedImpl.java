@@ -292,6 +292,12 @@ final class FeedImpl implements Feed {
     }
 
     @Override
+    public String resumeAfter(String shardId) {
+        FeedShardReader reader = readers.get(shardId);
+        return reader == null ? null : reader.resumeAfter();
+    }
+
+    @Override
     public void close() {
         onContext(this::stop);
     }

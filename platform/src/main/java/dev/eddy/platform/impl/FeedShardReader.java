@@ -234,6 +234,11 @@ final class FeedShardReader {
         return taken == records.size() && !stopped && !feed.isClosed() && !feed.isPaused();
     }
 
+    /** The sequence number of the position before the reader's, or null (none, or not positioned yet). */
+    String resumeAfter() {
+        return next > 0 ? SequenceNumbers.format(meta.createdMillis(), index, next - 1) : null;
+    }
+
     // ---- the tail (on the feed's context) -------------------------------------------------------------
 
     /** The tail's answer to a join; an accepted one comes with the recent records the reader missed. */

@@ -2,18 +2,11 @@ package dev.eddy.platform.impl;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.eddy.eventstore.spi.AppendBatch;
-import dev.eddy.eventstore.spi.DuplicateEventIdException;
 import dev.eddy.eventstore.spi.EventStore;
 import dev.eddy.eventstore.spi.EventStoreException;
 import dev.eddy.eventstore.spi.LogState;
-import dev.eddy.eventstore.spi.NewRecord;
-import dev.eddy.eventstore.spi.ReadResult;
-import dev.eddy.eventstore.spi.StoredRecord;
-import dev.eddy.eventstore.spi.WrongExpectedVersionException;
 import dev.eddy.platform.AppendWatch;
 import dev.eddy.platform.AppendedEvents;
-import dev.eddy.platform.ChildShard;
 import dev.eddy.platform.ConsumerGroups;
 import dev.eddy.platform.Consumers;
 import dev.eddy.platform.StreamMetrics;
@@ -24,12 +17,10 @@ import dev.eddy.platform.Feeds;
 import dev.eddy.platform.FeedStart;
 import dev.eddy.platform.GetRecordsResult;
 import dev.eddy.platform.HistoryEvent;
-import dev.eddy.platform.IteratorType;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.PutEntry;
 import dev.eddy.platform.PutResult;
-import dev.eddy.platform.Record;
 import dev.eddy.platform.Shard;
 import dev.eddy.platform.ShardFilter;
 import dev.eddy.platform.ShardIteratorRequest;
@@ -37,34 +28,27 @@ import dev.eddy.platform.StreamDescription;
 import dev.eddy.platform.StreamMode;
 import dev.eddy.platform.StreamStatus;
 import dev.eddy.platform.Streams;
-import dev.eddy.platform.VersionConflictException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
  * {@link Streams} over an {@link EventStore}: one log per shard, named {@code <stream uid>/<shard index>}.
  * Stream metadata lives in the store (namespace {@code streams}) and in an in-memory map of immutable
- * snapshots. Thread-safe: callers may be on any event loop. Appends to a shard are serialised by the
- * store, which applies a log's appends in call order and assigns its positions, so sequence numbers are
- * strictly increasing per shard without any lock here.
+ * snapshots. This class keeps that registry and the streams' lifecycle and delegates the rest: writes to
+ * {@link Appends}, reads to {@link ShardReads}, resharding to {@link Resharding}, retention to {@link Retention}.
+ * Thread-safe: callers may be on any event loop.
  */
 public final class StreamsImpl implements Streams {
 
@@ -72,8 +56,6 @@ public final class StreamsImpl implements Streams {
     private static final String PLATFORM_NS = "platform";
     private static final String ITERATOR_KEY = "iterator-key";
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9_.-]{1,128}");
-    private static final int MAX_RECORD_BYTES = 1024 * 1024;
-    private static final long MAX_GET_BYTES = 10L * 1024 * 1024;
     private static final int ON_DEMAND_SHARDS = 4;
     private static final int DEFAULT_RETENTION_HOURS = 24;
     private static final long STORED_RECORDS_REFRESH_MILLIS = 5000;
@@ -84,7 +66,6 @@ public final class StreamsImpl implements Streams {
     private final Vertx vertx;
     private final EventStore store;
     private final PlatformOptions options;
-    private final ShardIterators iterators;
     private final ConcurrentMap<String, StreamState> streams = new ConcurrentHashMap<>();
     private final AppendListeners appendListeners = new AppendListeners();
     private final ConsumerGroupsImpl groups;
@@ -92,8 +73,8 @@ public final class StreamsImpl implements Streams {
     private final FeedsImpl feeds;
     private final Resharding resharding;
     private final Retention retention;
-    /** Storage reads made for feeds (catching up and the shared tails): feeds that follow a shard share them. */
-    private final LongAdder feedReads = new LongAdder();
+    private final Appends appends;
+    private final ShardReads reads;
     /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
     private final ConcurrentMap<String, ShardGates> gates = new ConcurrentHashMap<>();
     private final StreamMetrics metrics;
@@ -101,29 +82,20 @@ public final class StreamsImpl implements Streams {
     private final ConcurrentMap<String, AtomicLong> storedRecords = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLong> storedBytes = new ConcurrentHashMap<>();
 
-    /** A stream's current metadata with its derived routing table. Immutable. */
-    private record StreamState(StreamMeta meta, RoutingTable routing) {
-        StreamState(StreamMeta meta) {
-            this(meta, new RoutingTable(meta.shards()));
-        }
-
-        Shard shard(int index) {
-            return index >= 0 && index < meta.shards().size() ? meta.shards().get(index) : null;
-        }
-    }
-
     private StreamsImpl(Vertx vertx, EventStore store, PlatformOptions options, byte[] iteratorKey,
                         StreamMetrics metrics) {
         this.vertx = vertx;
         this.metrics = metrics;
         this.store = store;
         this.options = options;
-        this.iterators = new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl());
         this.groups = new ConsumerGroupsImpl(store, name -> readable(name).meta());
         this.feeds = new FeedsImpl(vertx, this);
         this.consumers = new ConsumersImpl(vertx, this, store, options);
         this.resharding = new Resharding(vertx, this, options);
         this.retention = new Retention(vertx, this, store, options);
+        this.appends = new Appends(this, store, options, metrics, appendListeners);
+        this.reads = new ShardReads(this, store, options,
+                new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl()));
     }
 
     /** Loads the iterator key and every stream, finishing lifecycle transitions a restart interrupted. */
@@ -366,364 +338,44 @@ public final class StreamsImpl implements Streams {
                 meta.createdMillis(), meta.shards(), consumers.count(meta));
     }
 
-    // ---- writes ----------------------------------------------------------------------------------
+    // ---- writes (Appends does the work) ----------------------------------------------------------
 
     @Override
     public Future<PutResult> putRecord(String stream, PutEntry entry) {
-        return putRecords(stream, List.of(entry)).compose(results -> {
-            PutResult result = results.get(0);
-            if (result.failed()) {
-                ErrorCode code = "ProvisionedThroughputExceededException".equals(result.errorCode())
-                        ? ErrorCode.PROVISIONED_THROUGHPUT_EXCEEDED : ErrorCode.SERVICE_UNAVAILABLE;
-                return Future.failedFuture(new PlatformException(code, result.errorMessage()));
-            }
-            return Future.succeededFuture(result);
-        });
+        return appends.putRecord(stream, entry);
     }
 
     @Override
     public Future<List<PutResult>> putRecords(String stream, List<PutEntry> entries) {
-        StreamState state;
-        int[] shardOf = new int[entries.size()];
-        try {
-            state = writable(stream);
-            for (int i = 0; i < entries.size(); i++) {
-                PutEntry entry = entries.get(i);
-                checkEntry(entry);
-                BigInteger hashKey = entry.explicitHashKey() != null
-                        ? HashKeys.parseExplicit(entry.explicitHashKey())
-                        : HashKeys.ofPartitionKey(entry.partitionKey());
-                shardOf[i] = state.routing().route(hashKey);
-                if (shardOf[i] < 0) {
-                    throw new PlatformException(ErrorCode.INTERNAL_FAILURE, "No open shard owns hash key " + hashKey);
-                }
-            }
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        // One atomic batch per shard, entries in request order, so per-key order holds.
-        Map<Integer, List<Integer>> groups = new LinkedHashMap<>();
-        for (int i = 0; i < entries.size(); i++) {
-            groups.computeIfAbsent(shardOf[i], k -> new ArrayList<>()).add(i);
-        }
-        StreamMeta meta = state.meta();
-        ShardGates gate = gates(meta.uid());
-        int[] shards = new int[groups.size()];
-        int g = 0;
-        for (int shardIndex : groups.keySet()) {
-            shards[g++] = shardIndex;
-        }
-        Future<Void> resharding = gate.enter(shards);
-        if (resharding != null) {
-            // A reshard is closing one of these shards: once it is over, route again (to its children).
-            return resharding.transform(ar -> putRecords(stream, entries));
-        }
-        PutResult[] results = new PutResult[entries.size()];
-        long now = options.clock().millis();
-        List<Future<Void>> appends = new ArrayList<>(groups.size());
-        for (Map.Entry<Integer, List<Integer>> group : groups.entrySet()) {
-            int shardIndex = group.getKey();
-            List<Integer> members = group.getValue();
-            List<NewRecord> records = new ArrayList<>(members.size());
-            for (int i : members) {
-                PutEntry e = entries.get(i);
-                records.add(new NewRecord(e.partitionKey(), e.data(), e.eventId(), e.eventType(), e.metadata()));
-            }
-            String shardId = ShardIds.of(shardIndex);
-            long bytes = 0;
-            for (NewRecord r : records) {
-                bytes += r.data().length;
-            }
-            long dataBytes = bytes;
-            long started = System.nanoTime();
-            appends.add(store.append(meta.logName(shardIndex), AppendBatch.of(records, now))
-                    .andThen(ar -> gate.exit(shardIndex))
-                    .<Void>map(appended -> {
-                        metrics.storageAppend(System.nanoTime() - started);
-                        metrics.incoming(stream, shardId, members.size(), dataBytes);
-                        int heldBy = appended.log() == null ? shardIndex : meta.shardIndexOfLog(appended.log());
-                        String heldById = ShardIds.of(heldBy);
-                        for (int k = 0; k < members.size(); k++) {
-                            results[members.get(k)] = PutResult.success(heldById,
-                                    SequenceNumbers.format(meta.createdMillis(), heldBy, appended.positions()[k]),
-                                    appended.versions()[k]);
-                        }
-                        appendListeners.fire(stream, shardId);
-                        return null;
-                    })
-                    .recover(err -> {
-                        String message = err instanceof EventStoreException ? err.getMessage()
-                                : "Internal service failure.";
-                        for (int i : members) {
-                            results[i] = PutResult.failure("InternalFailure", message);
-                        }
-                        return Future.succeededFuture();
-                    }));
-        }
-        return Future.all(appends).map(v -> Arrays.asList(results));
+        return appends.putRecords(stream, entries);
     }
 
     @Override
     public Future<AppendedEvents> appendEvents(String stream, String key, ExpectedVersion expected,
                                                List<PutEntry> events) {
-        StreamState state;
-        int shardIndex;
-        List<NewRecord> records = new ArrayList<>(events.size());
-        try {
-            state = writable(stream);
-            if (events.isEmpty()) {
-                throw PlatformException.invalidArgument("An append needs at least one event.");
-            }
-            for (PutEntry e : events) {
-                PutEntry keyed = new PutEntry(key, null, e.data(), e.eventId(), e.eventType(), e.metadata());
-                checkEntry(keyed);
-                records.add(new NewRecord(key, e.data(), e.eventId(), e.eventType(), e.metadata()));
-            }
-            shardIndex = state.routing().route(HashKeys.ofPartitionKey(key));
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        StreamMeta meta = state.meta();
-        ShardGates gate = gates(meta.uid());
-        Future<Void> resharding = gate.enter(new int[] {shardIndex});
-        if (resharding != null) {
-            return resharding.transform(ar -> appendEvents(stream, key, expected, events));
-        }
-        String shardId = ShardIds.of(shardIndex);
-        AppendBatch batch = new AppendBatch(records, expected.isAny() ? Map.of() : Map.of(key, toStore(expected)),
-                options.clock().millis());
-        long started = System.nanoTime();
-        return store.append(meta.logName(shardIndex), batch)
-                .andThen(ar -> gate.exit(shardIndex))
-                .map(appended -> {
-                    if (!appended.duplicate()) {
-                        metrics.storageAppend(System.nanoTime() - started);
-                        long bytes = 0;
-                        for (NewRecord r : records) {
-                            bytes += r.data().length;
-                        }
-                        metrics.incoming(stream, shardId, records.size(), bytes);
-                    }
-                    // A retry of an append made before a reshard is answered from the shard that holds it.
-                    int heldBy = appended.log() == null ? shardIndex : meta.shardIndexOfLog(appended.log());
-                    List<PutResult> results = new ArrayList<>(appended.count());
-                    for (int k = 0; k < appended.count(); k++) {
-                        results.add(PutResult.success(ShardIds.of(heldBy),
-                                SequenceNumbers.format(meta.createdMillis(), heldBy, appended.positions()[k]),
-                                appended.versions()[k]));
-                    }
-                    if (!appended.duplicate()) {
-                        appendListeners.fire(stream, shardId);
-                    }
-                    return new AppendedEvents(results, appended.duplicate());
-                })
-                .recover(err -> {
-                    if (err instanceof WrongExpectedVersionException w) {
-                        Long current = w.actual() == dev.eddy.eventstore.spi.ExpectedVersion.NO_VERSION ? null : w.actual();
-                        return Future.failedFuture(new VersionConflictException(stream, key, expected, current));
-                    }
-                    if (err instanceof DuplicateEventIdException d) {
-                        return Future.failedFuture(PlatformException.invalidArgument(d.getMessage()));
-                    }
-                    return storageFailure(err);
-                });
+        return appends.appendEvents(stream, key, expected, events);
     }
 
-    private static dev.eddy.eventstore.spi.ExpectedVersion toStore(ExpectedVersion expected) {
-        return expected.isAny() ? dev.eddy.eventstore.spi.ExpectedVersion.any()
-                : expected.isNone() ? dev.eddy.eventstore.spi.ExpectedVersion.none()
-                : dev.eddy.eventstore.spi.ExpectedVersion.exactly(expected.version());
-    }
+    // ---- reads (ShardReads does the work) ----------------------------------------------------------
 
     @Override
     public Future<List<HistoryEvent>> readEvents(String stream, String key, long fromVersion, int limit) {
-        StreamState state;
-        int shardIndex;
-        try {
-            state = readable(stream);
-            if (key == null || key.isEmpty()) {
-                throw PlatformException.invalidArgument("An aggregate key must be 1 to 256 characters long.");
-            }
-            if (fromVersion < 0 || limit < 1) {
-                throw PlatformException.invalidArgument("fromVersion must be >= 0 and limit >= 1, got "
-                        + fromVersion + " and " + limit + ".");
-            }
-            shardIndex = state.routing().route(HashKeys.ofPartitionKey(key));
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        StreamMeta meta = state.meta();
-        // The key's history runs through the shards it lived in before splits and merges, oldest first.
-        List<Integer> lineage = meta.keyLineage(shardIndex, HashKeys.ofPartitionKey(key));
-        long retainedFrom = meta.retainedFromMillis(options.clock().millis());
-        return readEvents(meta, lineage, 0, key, fromVersion, limit, new ArrayList<>(), retainedFrom)
-                .recover(StreamsImpl::storageFailure);
+        return reads.readEvents(stream, key, fromVersion, limit);
     }
-
-    /** Reads the key's history from {@code lineage}'s shards from the {@code at}-th on, until {@code limit}. */
-    private Future<List<HistoryEvent>> readEvents(StreamMeta meta, List<Integer> lineage, int at, String key,
-                                                  long fromVersion, int limit, List<HistoryEvent> out,
-                                                  long retainedFrom) {
-        int shardIndex = lineage.get(at);
-        String shardId = ShardIds.of(shardIndex);
-        return store.readKey(meta.logName(shardIndex), key, fromVersion, limit - out.size())
-                .compose(stored -> {
-                    long next = fromVersion;
-                    for (StoredRecord r : stored) {
-                        if (r.arrivalMillis() >= retainedFrom) {
-                            out.add(new HistoryEvent(shardId, toRecord(meta, shardIndex, r)));
-                        }
-                        next = r.version() + 1;
-                    }
-                    if (at + 1 == lineage.size() || out.size() >= limit) {
-                        return Future.succeededFuture(out);
-                    }
-                    return readEvents(meta, lineage, at + 1, key, next, limit, out, retainedFrom);
-                });
-    }
-
-    private static Record toRecord(StreamMeta meta, int shardIndex, StoredRecord r) {
-        return new Record(SequenceNumbers.format(meta.createdMillis(), shardIndex, r.position()), r.arrivalMillis(),
-                r.data(), r.partitionKey(), r.version(), r.eventId(), r.eventType(), r.metadata());
-    }
-
-    private static void checkEntry(PutEntry entry) {
-        String key = entry.partitionKey();
-        if (key == null || key.isEmpty() || key.codePointCount(0, key.length()) > 256) {
-            throw PlatformException.invalidArgument("PartitionKey must be 1 to 256 Unicode characters long.");
-        }
-        long size = (long) entry.data().length + key.getBytes(StandardCharsets.UTF_8).length;
-        if (size > MAX_RECORD_BYTES) {
-            throw PlatformException.invalidArgument("The size of the record (partition key and data, " + size
-                    + " bytes) exceeds the maximum record size of " + MAX_RECORD_BYTES + " bytes.");
-        }
-    }
-
-    // ---- reads -----------------------------------------------------------------------------------
 
     @Override
     public Future<String> getShardIterator(ShardIteratorRequest request) {
-        StreamState state;
-        Shard shard;
-        try {
-            state = readable(request.stream());
-            shard = shardOf(state, request.shardId());
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        StreamMeta meta = state.meta();
-        int index = ShardIds.index(shard.shardId());
-        String log = meta.logName(index);
-        Future<Long> position;
-        try {
-            position = switch (request.type()) {
-                case TRIM_HORIZON -> Future.succeededFuture(0L);
-                case LATEST -> store.state(log).map(s -> s.nextPosition());
-                case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
-                                request.type()), meta.createdMillis(), index, shard.shardId()));
-                case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
-                                request.type()), meta.createdMillis(), index, shard.shardId()) + 1);
-                case AT_TIMESTAMP -> {
-                    if (request.timestampMillis() == null) {
-                        throw PlatformException.invalidArgument(
-                                "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.");
-                    }
-                    yield store.seek(log, request.timestampMillis());
-                }
-            };
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        return position
-                .map(p -> iterators.issue(meta.name(), meta.uid(), index, p))
-                .recover(StreamsImpl::storageFailure);
-    }
-
-    private static String required(String value, String name, IteratorType type) {
-        if (value == null) {
-            throw PlatformException.invalidArgument("Must specify " + name + " for iterator of type " + type + ".");
-        }
-        return value;
+        return reads.getShardIterator(request);
     }
 
     @Override
     public Future<GetRecordsResult> getRecords(String shardIterator, int limit) {
-        ShardIterators.Position at;
-        StreamState state;
-        Shard shard;
-        try {
-            at = iterators.open(shardIterator);
-            state = streams.get(at.stream());
-            if (state == null || !state.meta().uid().equals(at.streamUid())
-                    || state.meta().status() == StreamStatus.DELETING) {
-                throw PlatformException.notFound("Shard " + ShardIds.of(at.shardIndex()) + " in stream "
-                        + at.stream() + " under account " + options.accountId() + " does not exist");
-            }
-            shard = state.shard(at.shardIndex());
-            if (shard == null) {
-                throw PlatformException.invalidArgument("Invalid ShardIterator.");
-            }
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        StreamMeta meta = state.meta();
-        int index = at.shardIndex();
-        return store.read(meta.logName(index), at.position(), limit, MAX_GET_BYTES)
-                .map(read -> toResult(meta, shard, index, read))
-                .recover(StreamsImpl::storageFailure);
+        return reads.getRecords(shardIterator, limit);
     }
 
-    private GetRecordsResult toResult(StreamMeta meta, Shard shard, int index, ReadResult read) {
-        ShardPage page = page(meta, shard, index, read);
-        if (page.ended()) {
-            return new GetRecordsResult(page.records(), null, 0, page.children(), meta.name(), shard.shardId(), true);
-        }
-        String next = iterators.issue(meta.name(), meta.uid(), index, page.nextPosition());
-        return new GetRecordsResult(page.records(), next, page.millisBehindLatest(), List.of(), meta.name(),
-                shard.shardId(), page.caughtUp());
-    }
-
-    private ShardPage page(StreamMeta meta, Shard shard, int index, ReadResult read) {
-        long retainedFrom = meta.retainedFromMillis(options.clock().millis());
-        boolean closed = shard != null && !shard.isOpen();
-        // A closed shard ends at its ending sequence number: nothing past it is ever part of the shard.
-        long end = closed ? SequenceNumbers.position(shard.endingSequenceNumber(), meta.createdMillis(), index,
-                shard.shardId()) : Long.MAX_VALUE;
-        List<Record> records = new ArrayList<>(read.records().size());
-        long next = read.nextPosition();
-        for (StoredRecord r : read.records()) {
-            if (r.position() > end) {
-                next = r.position();
-                break;
-            }
-            // Past the retention period (the oldest records): unreadable now, whether or not the retention job
-            // has removed them yet. Only a prefix is dropped, so the rest stay at consecutive positions.
-            if (!records.isEmpty() || r.arrivalMillis() >= retainedFrom) {
-                records.add(toRecord(meta, index, r));
-            }
-        }
-        boolean caughtUp = next >= read.state().nextPosition() || next > end;
-        long behind = 0;
-        if (!caughtUp && !read.records().isEmpty()) {
-            long lastRead = read.records().get(read.records().size() - 1).arrivalMillis();
-            behind = Math.max(0, read.state().lastArrivalMillis() - lastRead);
-        }
-        boolean ended = caughtUp && closed;
-        return new ShardPage(records, next, caughtUp, behind, ended ? children(meta, shard) : null);
-    }
-
-    private static List<ChildShard> children(StreamMeta meta, Shard parent) {
-        List<ChildShard> children = new ArrayList<>();
-        for (Shard s : meta.shards()) {
-            if (parent.shardId().equals(s.parentShardId()) || parent.shardId().equals(s.adjacentParentShardId())) {
-                List<String> parents = s.adjacentParentShardId() == null ? List.of(s.parentShardId())
-                        : List.of(s.parentShardId(), s.adjacentParentShardId());
-                children.add(new ChildShard(s.shardId(), parents, s.startingHashKey(), s.endingHashKey()));
-            }
-        }
-        return children;
+    @Override
+    public Future<List<Shard>> listShards(String stream, ShardFilter filter) {
+        return reads.listShards(stream, filter);
     }
 
     // ---- resharding (Resharding does the work; these are its hooks) --------------------------------
@@ -822,7 +474,7 @@ public final class StreamsImpl implements Streams {
 
     /** How many storage reads feeds have made so far. */
     long feedReads() {
-        return feedReads.sum();
+        return reads.feedReads();
     }
 
     ConsumerGroupsImpl groups() {
@@ -865,7 +517,7 @@ public final class StreamsImpl implements Streams {
         return persist(meta);
     }
 
-    // ---- feeds (FeedsImpl reads by position, without iterators) -----------------------------------
+    // ---- feeds (FeedsImpl reads by position, without iterators; ShardReads does the work) ----------
 
     /** The stream's incarnation if it can be read now; RESOURCE_NOT_FOUND otherwise. */
     StreamMeta readableMeta(String stream) {
@@ -877,21 +529,7 @@ public final class StreamsImpl implements Streams {
      * that is not of that shard.
      */
     Future<Long> feedPosition(StreamMeta meta, int index, FeedStart start) {
-        String log = meta.logName(index);
-        String shardId = ShardIds.of(index);
-        try {
-            return switch (start.kind()) {
-                case TRIM_HORIZON -> Future.succeededFuture(0L);
-                case LATEST -> store.state(log).map(LogState::nextPosition).recover(StreamsImpl::storageFailure);
-                case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId));
-                case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId) + 1);
-                case AT_TIMESTAMP -> store.seek(log, start.timestampMillis()).recover(StreamsImpl::storageFailure);
-            };
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
+        return reads.feedPosition(meta, index, start);
     }
 
     /**
@@ -899,56 +537,12 @@ public final class StreamsImpl implements Streams {
      * {@code meta}: RESOURCE_NOT_FOUND once that incarnation is deleting or gone.
      */
     Future<ShardPage> readShard(StreamMeta meta, int index, long position, int limit) {
-        feedReads.increment();
-        StreamState state = streams.get(meta.name());
-        if (state == null || !state.meta().uid().equals(meta.uid()) || state.meta().status() == StreamStatus.DELETING) {
-            return Future.failedFuture(PlatformException.notFound("Stream " + meta.name() + " under account "
-                    + options.accountId() + " was deleted."));
-        }
-        StreamMeta current = state.meta();
-        Shard shard = state.shard(index);
-        return store.read(current.logName(index), position, limit, MAX_GET_BYTES)
-                .map(read -> page(current, shard, index, read))
-                .recover(StreamsImpl::storageFailure);
+        return reads.readShard(meta, index, position, limit);
     }
 
     @Override
     public AppendWatch onAppend(String stream, Consumer<String> listener) {
         return appendListeners.register(stream, listener);
-    }
-
-    @Override
-    public Future<List<Shard>> listShards(String stream, ShardFilter filter) {
-        StreamState state;
-        try {
-            state = existing(stream);
-        } catch (PlatformException e) {
-            return Future.failedFuture(e);
-        }
-        List<Shard> shards = state.meta().shards();
-        if (filter == null) {
-            return Future.succeededFuture(shards);
-        }
-        List<Shard> out = new ArrayList<>();
-        for (Shard shard : shards) {
-            if (passes(filter, shard)) {
-                out.add(shard);
-            }
-        }
-        return Future.succeededFuture(out);
-    }
-
-    private static boolean passes(ShardFilter filter, Shard shard) {
-        // Shards of the stream's first generation count as open since the beginning of time, as in Kinesis.
-        long opened = shard.parentShardId() == null ? Long.MIN_VALUE : shard.createdMillis();
-        return switch (filter.type()) {
-            case AFTER_SHARD_ID -> ShardIds.index(shard.shardId()) > ShardIds.index(filter.shardId());
-            case AT_TRIM_HORIZON, FROM_TRIM_HORIZON -> true;
-            case AT_LATEST -> shard.isOpen();
-            case AT_TIMESTAMP -> opened <= filter.timestampMillis()
-                    && (shard.isOpen() || shard.closedMillis() > filter.timestampMillis());
-            case FROM_TIMESTAMP -> shard.isOpen() || shard.closedMillis() >= filter.timestampMillis();
-        };
     }
 
     // ---- names -----------------------------------------------------------------------------------
@@ -976,7 +570,13 @@ public final class StreamsImpl implements Streams {
         }
     }
 
-    private StreamState existing(String name) {
+    /** The stream's current state, or {@code null}: no status check (for readers that check the incarnation). */
+    StreamState state(String name) {
+        return streams.get(name);
+    }
+
+    /** The stream's current state in any status; RESOURCE_NOT_FOUND if there is none. */
+    StreamState existing(String name) {
         StreamState state = name == null ? null : streams.get(name);
         if (state == null) {
             throw PlatformException.notFound("Stream " + name + " under account " + options.accountId() + " not found.");
@@ -984,7 +584,8 @@ public final class StreamsImpl implements Streams {
         return state;
     }
 
-    private StreamState writable(String name) {
+    /** The stream's current state if it can be written now (ACTIVE or UPDATING); RESOURCE_NOT_FOUND otherwise. */
+    StreamState writable(String name) {
         StreamState state = existing(name);
         StreamStatus status = state.meta().status();
         if (status == StreamStatus.CREATING || status == StreamStatus.DELETING) {
@@ -994,18 +595,9 @@ public final class StreamsImpl implements Streams {
         return state;
     }
 
-    private StreamState readable(String name) {
+    /** The stream's current state if it can be read now; RESOURCE_NOT_FOUND otherwise. */
+    StreamState readable(String name) {
         return writable(name);
-    }
-
-    private Shard shardOf(StreamState state, String shardId) {
-        int index = shardId == null ? -1 : ShardIds.index(shardId);
-        Shard shard = state.shard(index);
-        if (shard == null) {
-            throw PlatformException.notFound("Shard " + shardId + " in stream " + state.meta().name()
-                    + " under account " + options.accountId() + " does not exist");
-        }
-        return shard;
     }
 
     private Future<Void> persist(StreamMeta meta) {

@@ -49,8 +49,9 @@ public interface Feed {
     /**
      * Where the feed stands in a shard it reads, as the sequence number to continue after (a Kinesis
      * AFTER_SEQUENCE_NUMBER start): the last record it delivered or skipped there, or, before any, the record just
-     * before its start. {@code null} when there is no such record (the feed starts at the shard's first position),
-     * while its start is still being resolved, or for a shard it does not read.
+     * before its start; at the shard's very first position, a number just below the shard's first one (no record has
+     * it; reading after it starts at the beginning). {@code null} while its start is still being resolved, or for a
+     * shard it does not read.
      */
     String resumeAfter(String shardId);
 

@@ -37,8 +37,9 @@ import java.util.Map;
  * closed shard, or with an exception event (another subscription took over, the stream was deleted).
  *
  * <p>Every event but the last of a closed shard carries {@code ContinuationSequenceNumber}, the number to resume
- * after, so a client that resubscribes with AFTER_SEQUENCE_NUMBER loses and repeats nothing. While no record flows
- * an empty event goes out every {@link #HEARTBEAT_MILLIS} ms (once there is a number to resume after).
+ * after (before the shard's first record, a number just below it), so a client that resubscribes with
+ * AFTER_SEQUENCE_NUMBER loses and repeats nothing. While no record flows an empty event goes out every
+ * {@link #HEARTBEAT_MILLIS} ms.
  *
  * <p>The feed is paused while the connection's send queue is full (HTTP/2 flow control: only this subscription
  * waits) and while the subscription is over its 2 MiB/s. Confined to the request's event loop.
@@ -301,7 +302,7 @@ final class ShardSubscription extends EventStreamReply implements FeedHandler {
         }
         String continuation = feed.resumeAfter(shardId);
         if (continuation == null) {
-            return; // at the shard's first position: there is no number to resume after yet
+            return; // not positioned yet
         }
         long behind = behind();
         write(event("SubscribeToShardEvent", payload(gen -> {

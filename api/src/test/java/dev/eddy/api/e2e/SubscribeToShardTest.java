@@ -218,6 +218,34 @@ class SubscribeToShardTest extends AbstractSdkTest {
     }
 
     @Test
+    void anIdleSubscriptionOfAnEmptyShardSendsHeartbeatsWhoseContinuationMissesNothing() throws Exception {
+        Shards.createStream(client, "empty", 1);
+        String consumer = activeConsumer("empty", "idle");
+        Received idle = subscribe(json, consumer, "shardId-000000000000", at(ShardIteratorType.TRIM_HORIZON));
+        eventually("a heartbeat event", () -> !idle.events.isEmpty());
+        SubscribeToShardEvent beat = idle.events.get(0);
+        assertTrue(beat.records().isEmpty());
+        String before = beat.continuationSequenceNumber();
+        assertNotNull(before, "even before the shard's first record there is a number to continue after");
+        String first = client.listShards(b -> b.streamName("empty")).shards().get(0).sequenceNumberRange()
+                .startingSequenceNumber();
+        assertTrue(new java.math.BigInteger(before).compareTo(new java.math.BigInteger(first)) < 0,
+                "below the shard's starting sequence number");
+        idle.call.cancel(true);
+
+        put("empty", 0, 5);
+        // GetShardIterator and SubscribeToShard both read after it from the shard's first record.
+        String iterator = client.getShardIterator(b -> b.streamName("empty").shardId("shardId-000000000000")
+                .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER).startingSequenceNumber(before))
+                .shardIterator();
+        assertEquals(range(0, 5), texts(client.getRecords(b -> b.shardIterator(iterator)).records()));
+        Received resumed = subscribeWhenFree(cbor, consumer, "shardId-000000000000", after(before));
+        eventually("the records", () -> resumed.records().size() >= 5);
+        assertEquals(range(0, 5), texts(resumed.records()));
+        resumed.call.cancel(true);
+    }
+
+    @Test
     void aSecondSubscriptionWithinFiveSecondsIsRefusedALaterOneTakesOver() throws Exception {
         Shards.createStream(client, "takeover", 1);
         String consumer = activeConsumer("takeover", "single");

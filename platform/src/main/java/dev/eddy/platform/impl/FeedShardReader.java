@@ -234,9 +234,13 @@ final class FeedShardReader {
         return taken == records.size() && !stopped && !feed.isClosed() && !feed.isPaused();
     }
 
-    /** The sequence number of the position before the reader's, or null (none, or not positioned yet). */
+    /**
+     * The sequence number to continue after: the position before the reader's, or the shard's before-the-first
+     * number at its first position; null while the reader is not positioned yet.
+     */
     String resumeAfter() {
-        return next > 0 ? SequenceNumbers.format(meta.createdMillis(), index, next - 1) : null;
+        return next > 0 ? SequenceNumbers.format(meta.createdMillis(), index, next - 1)
+                : next == 0 ? SequenceNumbers.beforeFirst(meta.createdMillis(), index) : null;
     }
 
     // ---- the tail (on the feed's context) -------------------------------------------------------------

@@ -2,6 +2,8 @@ package dev.eddy.platform.impl;
 
 import dev.eddy.platform.PlatformException;
 
+import java.math.BigInteger;
+
 /**
  * Kinesis-style sequence numbers: 56-digit decimals made of {@code 49}, the stream's creation time in
  * epoch millis (13 digits), the shard index (21 digits) and the position in the shard (20 digits).
@@ -50,6 +52,26 @@ public final class SequenceNumbers {
             throw invalid(sequenceNumber, shardId);
         }
         return Long.parseLong(position);
+    }
+
+    /**
+     * The number just below the sequence number of the shard's first position: no record has it, and reading after
+     * it (AFTER_SEQUENCE_NUMBER) starts at the shard's first position. It is what a reader that has read nothing of
+     * a shard yet continues after (a fan-out subscription's continuation before its first record).
+     */
+    public static String beforeFirst(long epochMillis, int shardIndex) {
+        return new BigInteger(format(epochMillis, shardIndex, 0)).subtract(BigInteger.ONE).toString();
+    }
+
+    /**
+     * The position to read after for AFTER_SEQUENCE_NUMBER: {@link #position}, or -1 for the shard's
+     * {@link #beforeFirst} number.
+     */
+    public static long positionToReadAfter(String sequenceNumber, long epochMillis, int shardIndex, String shardId) {
+        if (sequenceNumber != null && sequenceNumber.equals(beforeFirst(epochMillis, shardIndex))) {
+            return -1;
+        }
+        return position(sequenceNumber, epochMillis, shardIndex, shardId);
     }
 
     private static boolean allDigits(String s) {

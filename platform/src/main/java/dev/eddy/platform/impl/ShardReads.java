@@ -69,7 +69,7 @@ final class ShardReads {
                         SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
                                 request.type()), meta.createdMillis(), index, shard.shardId()));
                 case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(required(request.sequenceNumber(), "StartingSequenceNumber",
+                        SequenceNumbers.positionToReadAfter(required(request.sequenceNumber(), "StartingSequenceNumber",
                                 request.type()), meta.createdMillis(), index, shard.shardId()) + 1);
                 case AT_TIMESTAMP -> {
                     if (request.timestampMillis() == null) {
@@ -250,7 +250,8 @@ final class ShardReads {
                 case AT_SEQUENCE_NUMBER -> Future.succeededFuture(
                         SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId));
                 case AFTER_SEQUENCE_NUMBER -> Future.succeededFuture(
-                        SequenceNumbers.position(start.sequenceNumber(), meta.createdMillis(), index, shardId) + 1);
+                        SequenceNumbers.positionToReadAfter(start.sequenceNumber(), meta.createdMillis(), index, shardId)
+                                + 1);
                 case AT_TIMESTAMP -> store.seek(log, start.timestampMillis()).recover(StreamsImpl::storageFailure);
             };
         } catch (PlatformException e) {

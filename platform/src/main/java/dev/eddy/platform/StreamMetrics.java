@@ -157,7 +157,10 @@ public final class StreamMetrics {
         }
     }
 
-    /** Records handed to a reader: {@code via} is {@code get_records} (polling, Kinesis or REST) or {@code websocket}. */
+    /**
+     * Records handed to a reader: {@code via} is {@code get_records} (polling, Kinesis or REST), {@code websocket}
+     * or {@code fan_out} (SubscribeToShard).
+     */
     public void outgoing(String stream, String shardId, String via, int records, long bytes) {
         PerStream s = streams.get(stream);
         if (s == null || records == 0) {
@@ -166,6 +169,9 @@ public final class StreamMetrics {
         if (via.equals("websocket")) {
             s.websocketRecords.increment(records);
             s.websocketBytes.increment(bytes);
+        } else if (via.equals("fan_out")) {
+            s.fanOutRecords.increment(records);
+            s.fanOutBytes.increment(bytes);
         } else {
             s.getRecordsRecords.increment(records);
             s.getRecordsBytes.increment(bytes);
@@ -328,6 +334,8 @@ public final class StreamMetrics {
         final Counter getRecordsBytes;
         final Counter websocketRecords;
         final Counter websocketBytes;
+        final Counter fanOutRecords;
+        final Counter fanOutBytes;
         final Counter writeThrottled;
         final Counter readThrottled;
 
@@ -344,6 +352,8 @@ public final class StreamMetrics {
                     Tags.of("via", "websocket"));
             websocketBytes = counter("eddy.outgoing.bytes", "Data bytes handed to readers",
                     Tags.of("via", "websocket"));
+            fanOutRecords = counter("eddy.outgoing.records", "Records handed to readers", Tags.of("via", "fan_out"));
+            fanOutBytes = counter("eddy.outgoing.bytes", "Data bytes handed to readers", Tags.of("via", "fan_out"));
             writeThrottled = counter("eddy.write.throttled", "Records refused for exceeding a shard's write rate",
                     Tags.empty());
             readThrottled = counter("eddy.read.throttled", "Reads refused for exceeding a shard's read rate",

@@ -31,13 +31,16 @@ import java.util.UUID;
  *                    PutRecord requests from a Vert.x HTTP client: the same wire calls at a fraction of the CPU)
  * @param latency     latency mode: subscribe mode with one subscriber, reporting acknowledgement latency too
  *                    ({@code subscribe} is then true as well)
+ * @param fanOut      subscribe and latency modes: the subscribers are enhanced fan-out consumers (registered
+ *                    consumers, SubscribeToShard on every shard) instead of WebSocket subscribers
  * @param wire        the AWS SDK's wire format: {@code cbor} (the SDK v2's default) or {@code json} (JSON 1.1);
  *                    the {@code http} producer always speaks JSON
  */
 public record BenchOptions(URI endpoint, long records, int recordSize, int shards, int keys, int batch,
                            int concurrency, String stream, boolean json, boolean http2, boolean keep,
                            boolean progress, boolean subscribe, int subscribers, int rate, Duration duration,
-                           Duration warmup, int eventLoops, String producer, boolean latency, String wire) {
+                           Duration warmup, int eventLoops, String producer, boolean latency, String wire,
+                           boolean fanOut) {
 
     /** Record size of subscribe mode unless {@code --record-size} is given: small frames, many of them. */
     static final int SUBSCRIBE_RECORD_SIZE = 100;
@@ -101,6 +104,14 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
               --latency           run latency mode
               --producer P        as above (http always speaks JSON 1.1; --wire applies to sdk)
               --wire W            cbor (default) or json, the SDK producer's wire format
+
+            Enhanced fan-out (--fan-out, with --subscribe or --latency): each subscriber is a registered stream
+            consumer (RegisterStreamConsumer) reading every shard with SubscribeToShard from LATEST through the
+            AWS SDK v2's async client (HTTP/2, its own connection, --wire as its format), resubscribing after
+            each subscription's continuation number when one ends. The same checks and latencies as above; the
+            consumers are deregistered at the end unless --keep.
+
+              --fan-out           subscribers are enhanced fan-out consumers
             """;
 
     /** Thrown for a bad command line; the message says which argument and what was expected. */
@@ -134,6 +145,7 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         int eventLoops = 1;
         String producer = "sdk";
         boolean latency = false;
+        boolean fanOut = false;
         String wire = null;
         boolean recordSizeGiven = false;
         boolean shardsGiven = false;
@@ -157,6 +169,7 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
                 case "--no-progress" -> progress = false;
                 case "--subscribe" -> subscribe = true;
                 case "--latency" -> latency = true;
+                case "--fan-out" -> fanOut = true;
                 case "--wire" -> {
                     wire = value(args, i, inline, name);
                     if (!wire.equals("cbor") && !wire.equals("json")) {
@@ -204,6 +217,9 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
         if (stream == null) {
             stream = "eddy-bench-" + UUID.randomUUID().toString().substring(0, 8);
         }
+        if (fanOut && !subscribe && !latency) {
+            throw new BadArgumentException("--fan-out applies to --subscribe and --latency");
+        }
         if (latency && subscribe) {
             throw new BadArgumentException("--latency and --subscribe are two modes: give one of them");
         }
@@ -232,7 +248,8 @@ public record BenchOptions(URI endpoint, long records, int recordSize, int shard
             recordSize = SUBSCRIBE_RECORD_SIZE;
         }
         return new BenchOptions(endpoint, records, recordSize, shards, keys, batch, concurrency, stream, json,
-                http2, keep, progress, subscribe, subscribers, rate, duration, warmup, eventLoops, producer, latency, wire);
+                http2, keep, progress, subscribe, subscribers, rate, duration, warmup, eventLoops, producer, latency, wire,
+                fanOut);
     }
 
     private static boolean takesValue(String name) {

@@ -18,6 +18,9 @@ import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.model.PutRecordRequest;
 
@@ -29,6 +32,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.OptionalDouble;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -84,6 +88,11 @@ final class SubscribePhase {
     /** The {@code --producer http} client, else {@code null}. */
     private HttpClient http;
     private final List<Subscriber> subscribers = new ArrayList<>();
+    /** Fan-out mode's consumers, their clients, the clients' shared event loops and the consumers' scheduler. */
+    private final List<FanOutConsumer> fanOut = new ArrayList<>();
+    private final List<KinesisAsyncClient> fanOutClients = new ArrayList<>();
+    private SdkEventLoopGroup fanOutLoops;
+    private ScheduledExecutorService fanOutRetries;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong completed = new AtomicLong();
@@ -168,16 +177,20 @@ final class SubscribePhase {
         String uri = "/v1/streams/" + options.stream() + "/subscribe?from=LATEST";
         // A connection lives on the event loop it was opened from; calls from this (non-Vert.x) thread would all
         // share one, so the subscribers are opened from one context per event loop, in turn.
-        List<Context> contexts = eventLoopContexts(vertx);
-        List<Future<Void>> ready = new ArrayList<>();
-        for (int i = 0; i < options.subscribers(); i++) {
-            Subscriber s = new Subscriber(i, schedule, options.shards(), options.keys());
-            subscribers.add(s);
-            Promise<Void> connected = Promise.promise();
-            contexts.get(i % contexts.size()).runOnContext(v -> s.connect(ws, host, port, uri).onComplete(connected));
-            ready.add(connected.future());
+        if (options.fanOut()) {
+            startFanOut();
+        } else {
+            List<Context> contexts = eventLoopContexts(vertx);
+            List<Future<Void>> ready = new ArrayList<>();
+            for (int i = 0; i < options.subscribers(); i++) {
+                Subscriber s = new Subscriber(i, schedule, options.shards(), options.keys());
+                subscribers.add(s);
+                Promise<Void> connected = Promise.promise();
+                contexts.get(i % contexts.size()).runOnContext(v -> s.connect(ws, host, port, uri).onComplete(connected));
+                ready.add(connected.future());
+            }
+            Future.all(ready).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
         }
-        Future.all(ready).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
 
         List<Thread> loops = eventLoopThreads();
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -199,6 +212,14 @@ final class SubscribePhase {
         ServerCpu server = ServerCpu.between(serverCpuBefore, serverCpu.read(), acked.get(), options.subscribers() == 1
                 ? "record put and delivered" : "record put and delivered to " + options.subscribers() + " subscribers");
 
+        fanOut.forEach(FanOutConsumer::close);
+        fanOutClients.forEach(KinesisAsyncClient::close);
+        if (fanOutLoops != null) {
+            fanOutLoops.eventLoopGroup().shutdownGracefully();
+        }
+        if (fanOutRetries != null) {
+            fanOutRetries.shutdownNow();
+        }
         List<Future<Void>> closing = new ArrayList<>();
         for (Subscriber s : subscribers) {
             closing.add(s.close());
@@ -206,6 +227,31 @@ final class SubscribePhase {
         Future.join(closing).toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
         ws.close().toCompletionStage().toCompletableFuture().handle((v, e) -> null).get(30, TimeUnit.SECONDS);
         return result(produceSeconds, maxBacklog, drainSeconds, loopCpu, processCpu, server);
+    }
+
+    /**
+     * Enhanced fan-out: each subscriber is a consumer of its own (its own SDK client, so its own HTTP/2
+     * connection, as separate applications have), registered and subscribed to every shard from LATEST.
+     */
+    private void startFanOut() throws Exception {
+        String streamArn = client.describeStreamSummary(b -> b.streamName(options.stream())).get(60, TimeUnit.SECONDS)
+                .streamDescriptionSummary().streamARN();
+        fanOutLoops = SdkEventLoopGroup.builder().numberOfThreads(2).build();
+        fanOutRetries = FanOutConsumer.scheduler();
+        List<CompletableFuture<Void>> started = new ArrayList<>();
+        for (int i = 0; i < options.subscribers(); i++) {
+            Subscriber s = new Subscriber(i, schedule, options.shards(), options.keys());
+            subscribers.add(s);
+            KinesisAsyncClient consumerClient = BenchCommand.kinesisClient(options, NettyNioAsyncHttpClient.builder()
+                    .protocol(Protocol.HTTP2).eventLoopGroup(fanOutLoops).maxConcurrency(options.shards() + 8)
+                    .build(), new AtomicReference<>());
+            fanOutClients.add(consumerClient);
+            FanOutConsumer consumer = new FanOutConsumer(s, consumerClient, "bench-fan-out-" + i, options.shards(),
+                    fanOutRetries);
+            fanOut.add(consumer);
+            started.add(consumer.start(streamArn));
+        }
+        CompletableFuture.allOf(started.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
     }
 
     /**

@@ -81,6 +81,7 @@ final class SubscribeReport {
         }
         config.put("prewarmCalls", SubscribePhase.PREWARM_RECORDS);
         config.put("subscribers", options.subscribers());
+        config.put("subscriberKind", options.fanOut() ? "fan-out" : "websocket");
         config.put("rate", options.rate());
         config.put("durationSeconds", options.duration().toMillis() / 1000.0);
         config.put("warmupSeconds", options.warmup().toMillis() / 1000.0);
@@ -112,15 +113,18 @@ final class SubscribeReport {
                 + (r.putContentType() != null ? " (" + r.putContentType() + ")" : "");
         if (options.latency()) {
             sb.append(String.format(Locale.ROOT, "eddy bench --latency: stream %s at %s, %,d records/s of %,d bytes "
-                            + "for %s after a %s warm-up, %d shard(s), %d keys, one subscriber, %s%n",
+                            + "for %s after a %s warm-up, %d shard(s), %d keys, one %s, %s%n",
                     options.stream(), options.endpoint(), options.rate(), options.recordSize(),
                     seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
-                    options.keys(), producer));
+                    options.keys(), options.fanOut() ? "enhanced fan-out consumer (SubscribeToShard)"
+                            : "WebSocket subscriber", producer));
         } else {
-            sb.append(String.format(Locale.ROOT, "eddy bench --subscribe: stream %s at %s, %d subscribers, %,d "
+            sb.append(String.format(Locale.ROOT, "eddy bench --subscribe: stream %s at %s, %d %s, %,d "
                             + "records/s of %,d bytes for %s after a %s warm-up, %d shards, %d keys, %d client event "
                             + "loop(s), %s%n",
-                    options.stream(), options.endpoint(), options.subscribers(), options.rate(), options.recordSize(),
+                    options.stream(), options.endpoint(), options.subscribers(),
+                    options.fanOut() ? "enhanced fan-out consumers (SubscribeToShard on every shard)"
+                            : "WebSocket subscribers", options.rate(), options.recordSize(),
                     seconds(options.duration().toMillis()), seconds(options.warmup().toMillis()), options.shards(),
                     options.keys(), options.eventLoops(), producer));
         }

@@ -30,6 +30,8 @@ final class Subscriber {
     private static final byte[] SEQUENCE = bytes("\"sequenceNumber\":\"");
     private static final byte[] KEY = bytes("\"partitionKey\":\"bench-key-");
     private static final byte[] DATA_ID = bytes("\"data\":{\"id\":");
+    private static final String KEY_PREFIX = "bench-key-";
+    private static final byte[] DATA_PREFIX = bytes("{\"id\":");
     private static final long MAX_MICROS = TimeUnit.MINUTES.toMicros(10);
 
     final int index;
@@ -148,7 +150,36 @@ final class Subscriber {
         while (seqEnd < m.length && m[seqEnd] != '"') {
             seqEnd++;
         }
-        if (!increases((int) shard, m, seqStart, seqEnd)) {
+        check((int) shard, m, seqStart, seqEnd, id, now);
+    }
+
+    /**
+     * A record an enhanced fan-out subscription received (called from the SDK's threads; the checks are serialised
+     * here): the same checks and latencies as a WebSocket event.
+     */
+    synchronized void onFanOutRecord(int shard, String sequenceNumber, String partitionKey, byte[] data, long now) {
+        events++;
+        long key = partitionKey.startsWith(KEY_PREFIX) ? digits(partitionKey.getBytes(StandardCharsets.US_ASCII),
+                KEY_PREFIX.length()) : -1;
+        long id = startsWith(data, DATA_PREFIX) ? digits(data, DATA_PREFIX.length) : -1;
+        if (shard < 0 || shard >= lastSequence.length || id < 0 || id >= schedule.total() || key != id % keys) {
+            corrupted++;
+            problem("unexpected record on shard " + shard + ": key " + partitionKey + ", data "
+                    + new String(data, StandardCharsets.UTF_8));
+            return;
+        }
+        byte[] seq = sequenceNumber.getBytes(StandardCharsets.US_ASCII);
+        check(shard, seq, 0, seq.length, id, now);
+    }
+
+    /** An error a fan-out subscription ended with, other than the ends a consumer resubscribes after. */
+    synchronized void fanOutError(String text) {
+        errorFrames++;
+        problem(text);
+    }
+
+    private void check(int shard, byte[] m, int seqStart, int seqEnd, long id, long now) {
+        if (!increases(shard, m, seqStart, seqEnd)) {
             reordered++;
             problem("sequence number not increasing on shard " + shard + " at record " + id);
         }

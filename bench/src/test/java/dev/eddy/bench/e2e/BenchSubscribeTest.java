@@ -54,6 +54,25 @@ class BenchSubscribeTest extends AbstractEddyTest {
     }
 
     @Test
+    void fanOutConsumersGetEveryRecordOnceThroughSubscribeToShard() throws Exception {
+        BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--fan-out", "--subscribers",
+                "2", "--rate", "200", "--duration", "2s", "--warmup", "1s", "--shards", "2", "--keys", "5", "--json",
+                "--no-progress");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        assertEquals("fan-out", json.at("/config/subscriberKind").asText(), run.out());
+        assertTrue(json.at("/verify/ok").asBoolean(), run.out());
+        assertEquals(600, json.at("/verify/expected").asLong());
+        JsonNode each = json.at("/subscribe/perSubscriber");
+        assertEquals(2, each.size());
+        for (JsonNode s : each) {
+            assertEquals(600, s.path("distinct").asLong(), s.toString());
+        }
+        assertEquals(800, json.at("/subscribe/measuredEvents").asLong());
+        assertTrue(json.at("/subscribe/latencyMs/p50").isNumber());
+    }
+
+    @Test
     void textReport() {
         BenchRun run = bench("--endpoint", eddy.endpoint().toString(), "--subscribe", "--subscribers", "2",
                 "--rate", "100", "--duration", "1s", "--warmup", "0s", "--event-loops", "2", "--no-progress");
@@ -68,6 +87,7 @@ class BenchSubscribeTest extends AbstractEddyTest {
         String endpoint = "http://localhost:1";
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--duration", "soon").exit());
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--subscribers", "0").exit());
+        assertEquals(2, bench("--endpoint", endpoint, "--fan-out").exit(), "--fan-out needs a subscribe mode");
         assertEquals(2, bench("--endpoint", endpoint, "--subscribe", "--rate", "1000000", "--duration", "24h").exit());
         BenchRun help = bench("--help");
         assertEquals(0, help.exit());

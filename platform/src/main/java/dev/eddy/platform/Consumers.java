@@ -3,6 +3,7 @@ package dev.eddy.platform;
 import io.vertx.core.Future;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The enhanced fan-out consumers of every stream: registered CREATING, ACTIVE soon after, DELETING when
@@ -15,7 +16,12 @@ public interface Consumers {
     int MAX_PER_STREAM = 20;
 
     /** Registers a consumer (CREATING); RESOURCE_IN_USE if the name is taken, LIMIT_EXCEEDED beyond 20. */
-    Future<StreamConsumer> register(String streamArn, String consumerName);
+    default Future<StreamConsumer> register(String streamArn, String consumerName) {
+        return register(streamArn, consumerName, Map.of());
+    }
+
+    /** Registers a consumer with tags (CREATING, then ACTIVE). */
+    Future<StreamConsumer> register(String streamArn, String consumerName, Map<String, String> tags);
 
     /** The consumer named by its ARN, or by its stream's ARN and its name (the ARN wins when both are given). */
     Future<StreamConsumer> describe(String consumerArn, String streamArn, String consumerName);

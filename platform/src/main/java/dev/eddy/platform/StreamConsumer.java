@@ -1,5 +1,7 @@
 package dev.eddy.platform;
 
+import java.util.Map;
+
 /**
  * An enhanced fan-out consumer registered on a stream (RegisterStreamConsumer). Immutable.
  *
@@ -8,12 +10,18 @@ package dev.eddy.platform;
  * @param status        CREATING, ACTIVE or DELETING
  * @param createdMillis when it was registered, epoch millis
  * @param streamArn     its stream's ARN
+ * @param tags          the tags it was registered with (empty when none)
  */
-public record StreamConsumer(String name, String arn, Status status, long createdMillis, String streamArn) {
+public record StreamConsumer(String name, String arn, Status status, long createdMillis, String streamArn,
+                             Map<String, String> tags) {
 
     public enum Status { CREATING, ACTIVE, DELETING }
 
+    public StreamConsumer {
+        tags = tags == null ? Map.of() : Map.copyOf(tags);
+    }
+
     public StreamConsumer withStatus(Status newStatus) {
-        return new StreamConsumer(name, arn, newStatus, createdMillis, streamArn);
+        return new StreamConsumer(name, arn, newStatus, createdMillis, streamArn, tags);
     }
 }

@@ -7,6 +7,7 @@ import dev.eddy.platform.Streams;
 import io.vertx.core.Future;
 
 import java.time.Clock;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -29,10 +30,12 @@ final class ConsumerActions {
     Future<ObjectNode> registerStreamConsumer(Params p) {
         String streamArn = p.string("StreamARN");
         String name = p.string("ConsumerName");
-        new Validator().required("streamARN", streamArn).streamArn("streamARN", streamArn)
+        Validator v = new Validator().required("streamARN", streamArn).streamArn("streamARN", streamArn)
                 .required("consumerName", name).length("consumerName", name, 1, 128)
-                .pattern("consumerName", name, CONSUMER_NAME).check();
-        return streams.consumers().register(streamArn, name).map(c -> {
+                .pattern("consumerName", name, CONSUMER_NAME);
+        Map<String, String> tags = TagParams.parse(p, "Tags", 50, v);
+        v.check();
+        return streams.consumers().register(streamArn, name, tags).map(c -> {
             ObjectNode out = Shapes.object();
             consumer(out.putObject("Consumer"), c);
             return out;

@@ -1,6 +1,5 @@
 package dev.eddy.api.kinesis;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.eddy.platform.CreateStreamRequest;
@@ -13,8 +12,6 @@ import io.vertx.core.Future;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -42,7 +39,6 @@ final class StreamActions {
         Integer shardCount = p.integer("ShardCount");
         Params modeDetails = p.object("StreamModeDetails");
         String mode = modeDetails == null ? null : modeDetails.string("StreamMode");
-        ObjectNode tags = p.map("Tags");
         Integer warm = p.integer("WarmThroughputMiBps");
         Integer maxRecordKiB = p.integer("MaxRecordSizeInKiB");
         Validator v = new Validator()
@@ -52,19 +48,7 @@ final class StreamActions {
             v.required("streamModeDetails.streamMode", mode)
                     .oneOf("streamModeDetails.streamMode", mode, StreamMode.class);
         }
-        Map<String, String> tagMap = new LinkedHashMap<>();
-        if (tags != null) {
-            v.size("tags", tags.size(), 1, 200);
-            for (Iterator<Map.Entry<String, JsonNode>> it = tags.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> tag = it.next();
-                if (!tag.getValue().isTextual()) {
-                    throw KinesisException.serialization("Tag values must be strings");
-                }
-                String value = tag.getValue().textValue();
-                v.length("tags.key", tag.getKey(), 1, 128).length("tags." + tag.getKey() + ".value", value, 0, 256);
-                tagMap.put(tag.getKey(), value);
-            }
-        }
+        Map<String, String> tagMap = TagParams.parse(p, "Tags", 200, v);
         v.range("warmThroughputMiBps", warm, 0, Integer.MAX_VALUE)
                 .range("maxRecordSizeInKiB", maxRecordKiB, 1024, 10240)
                 .check();

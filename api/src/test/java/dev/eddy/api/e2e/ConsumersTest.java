@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.kinesis.model.ResourceNotFoundException;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -120,7 +121,8 @@ class ConsumersTest extends AbstractSdkTest {
         assumeFalse("memory".equals(TestBackends.storage()), "the memory backend forgets everything on restart");
         Shards.createStream(client, "kept", 1);
         String arn = streamArn("kept");
-        String consumerArn = client.registerStreamConsumer(b -> b.streamARN(arn).consumerName("kept-reader"))
+        String consumerArn = client.registerStreamConsumer(b -> b.streamARN(arn).consumerName("kept-reader")
+                        .tags(Map.of("team", "billing", "env", "")))
                 .consumer().consumerARN();
         eventually("ACTIVE", () -> describe(client, consumerArn).consumerStatus() == ConsumerStatus.ACTIVE);
         eddy.restart();
@@ -129,5 +131,27 @@ class ConsumersTest extends AbstractSdkTest {
         ConsumerDescription after = describe(client, consumerArn);
         assertEquals(ConsumerStatus.ACTIVE, after.consumerStatus());
         assertEquals("kept-reader", after.consumerName());
+        // The tags it was registered with are kept with it (the ARN-based tag actions read them).
+        assertEquals(Map.of("team", "billing", "env", ""), eddy.server().streams().consumers()
+                .describe(consumerArn, null, null).toCompletionStage().toCompletableFuture().get().tags());
+    }
+
+    @Test
+    void tagsAtRegistrationAreCheckedAsKinesisChecksThem() throws Exception {
+        Shards.createStream(client, "tagged", 1);
+        String arn = streamArn("tagged");
+        Map<String, String> tooMany = new java.util.HashMap<>();
+        for (int i = 0; i < 51; i++) {
+            tooMany.put("k" + i, "v");
+        }
+        assertThrows(software.amazon.awssdk.services.kinesis.model.ValidationException.class, () -> client
+                .registerStreamConsumer(b -> b.streamARN(arn).consumerName("many").tags(tooMany)));
+        assertThrows(software.amazon.awssdk.services.kinesis.model.ValidationException.class, () -> client
+                .registerStreamConsumer(b -> b.streamARN(arn).consumerName("long").tags(Map.of("k", "v".repeat(257)))));
+        assertEquals(0, client.listStreamConsumers(b -> b.streamARN(arn)).consumers().size(), "nothing registered");
+        String consumerArn = client.registerStreamConsumer(b -> b.streamARN(arn).consumerName("ok")
+                .tags(Map.of("owner", "ops"))).consumer().consumerARN();
+        assertEquals(Map.of("owner", "ops"), eddy.server().streams().consumers().describe(consumerArn, null, null)
+                .toCompletionStage().toCompletableFuture().get().tags());
     }
 }

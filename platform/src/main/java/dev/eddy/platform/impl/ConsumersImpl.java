@@ -92,7 +92,7 @@ final class ConsumersImpl implements Consumers {
     }
 
     @Override
-    public Future<StreamConsumer> register(String streamArn, String consumerName) {
+    public Future<StreamConsumer> register(String streamArn, String consumerName, Map<String, String> tags) {
         StreamMeta meta;
         StreamConsumer consumer;
         try {
@@ -110,7 +110,7 @@ final class ConsumersImpl implements Consumers {
                 }
                 long now = options.clock().millis();
                 consumer = new StreamConsumer(consumerName, streams.arn(meta.name()) + "/consumer/" + consumerName
-                        + ":" + now / 1000, StreamConsumer.Status.CREATING, now, streams.arn(meta.name()));
+                        + ":" + now / 1000, StreamConsumer.Status.CREATING, now, streams.arn(meta.name()), tags);
                 consumers.put(consumerName, consumer);
             }
         } catch (PlatformException e) {

@@ -346,6 +346,29 @@ class SubscribeToShardTest extends AbstractSdkTest {
     }
 
     @Test
+    void aSubscriptionIsHeldTo2MiBPerSecond() throws Exception {
+        Shards.createStream(client, "paced", 1);
+        byte[] kib = new byte[1024];
+        for (int batch = 0; batch < 16; batch++) { // 8 MiB of data
+            List<PutRecordsRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                entries.add(PutRecordsRequestEntry.builder().partitionKey("p" + i).data(SdkBytes.fromByteArray(kib))
+                        .build());
+            }
+            assertEquals(0, client.putRecords(b -> b.streamName("paced").records(entries)).failedRecordCount());
+        }
+        String consumer = activeConsumer("paced", "paced-reader");
+        long started = System.nanoTime();
+        Received r = subscribe(cbor, consumer, "shardId-000000000000", at(ShardIteratorType.TRIM_HORIZON));
+        eventually("the 8 MiB backlog", () -> r.records().size() >= 8_000);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        // One second's budget may go at once, the other 6 MiB at 2 MiB/s: never faster than 3 s (a lower bound,
+        // which a slow machine only makes longer).
+        assertTrue(seconds >= 2.9, "8 MiB arrived in " + seconds + " s: faster than 2 MiB/s");
+        r.call.cancel(true);
+    }
+
+    @Test
     void badInputGetsKinesisErrorsAndChangesNothing() throws Exception {
         Shards.createStream(client, "errors", 2);
         String consumer = activeConsumer("errors", "e");

@@ -29,20 +29,25 @@ final class GetRecordsReply extends StreamedReply {
         return (int) Math.min(size, Integer.MAX_VALUE - 16);
     }
 
+    /** One Kinesis record as GetRecords and SubscribeToShardEvent carry it. */
+    static void writeRecord(JsonGenerator gen, Record r) throws IOException {
+        gen.writeStartObject();
+        gen.writeStringField("SequenceNumber", r.sequenceNumber());
+        gen.writeFieldName("ApproximateArrivalTimestamp");
+        WireTimestamp.write(gen, r.arrivalMillis());
+        gen.writeFieldName("Data");
+        gen.writeBinary(r.data());
+        gen.writeStringField("PartitionKey", r.partitionKey());
+        gen.writeEndObject();
+    }
+
     @Override
     void write(JsonGenerator gen) throws IOException {
         gen.writeStartObject();
         gen.writeFieldName("Records");
         gen.writeStartArray(result.records(), result.records().size());
         for (Record r : result.records()) {
-            gen.writeStartObject();
-            gen.writeStringField("SequenceNumber", r.sequenceNumber());
-            gen.writeFieldName("ApproximateArrivalTimestamp");
-            WireTimestamp.write(gen, r.arrivalMillis());
-            gen.writeFieldName("Data");
-            gen.writeBinary(r.data());
-            gen.writeStringField("PartitionKey", r.partitionKey());
-            gen.writeEndObject();
+            writeRecord(gen, r);
         }
         gen.writeEndArray();
         if (result.nextShardIterator() != null) {

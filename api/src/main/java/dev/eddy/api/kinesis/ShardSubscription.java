@@ -178,14 +178,7 @@ final class ShardSubscription extends EventStreamReply implements FeedHandler {
             gen.writeFieldName("Records");
             gen.writeStartArray(records, records.size());
             for (Record r : records) {
-                gen.writeStartObject();
-                gen.writeStringField("SequenceNumber", r.sequenceNumber());
-                gen.writeFieldName("ApproximateArrivalTimestamp");
-                WireTimestamp.write(gen, r.arrivalMillis());
-                gen.writeFieldName("Data");
-                gen.writeBinary(r.data());
-                gen.writeStringField("PartitionKey", r.partitionKey());
-                gen.writeEndObject();
+                GetRecordsReply.writeRecord(gen, r);
             }
             gen.writeEndArray();
             gen.writeStringField("ContinuationSequenceNumber", next);

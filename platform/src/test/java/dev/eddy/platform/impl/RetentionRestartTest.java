@@ -16,16 +16,12 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static dev.eddy.platform.impl.PlatformFutures.await;
@@ -45,23 +41,7 @@ class RetentionRestartTest {
 
     @TempDir
     Path dir;
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-06-01T00:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-06-01T00:00:00Z"));
     private final Vertx vertx = Vertx.vertx();
     private EventStore store;
     private StreamsImpl streams;
@@ -113,14 +93,14 @@ class RetentionRestartTest {
         open();
         await(streams.createStream(new CreateStreamRequest("s", 2, StreamMode.PROVISIONED, Map.of())));
         put("old", OLD_BATCHES); // ~80 MB over both shards: more than one 64 MiB log segment
-        now.updateAndGet(t -> t.plus(Duration.ofHours(25)));
+        clock.advance(Duration.ofHours(25));
         put("new", 4);
         StreamMeta meta = streams.readableMeta("s");
         long[] old = new long[2];
         long[] all = new long[2];
         for (int i = 0; i < 2; i++) {
             all[i] = await(store.state(meta.logName(i))).nextPosition();
-            old[i] = await(store.seek(meta.logName(i), now.get().toEpochMilli() - Duration.ofHours(24).toMillis()));
+            old[i] = await(store.seek(meta.logName(i), clock.millis() - Duration.ofHours(24).toMillis()));
             assertTrue(old[i] > 0 && old[i] < all[i], "shard " + i + " holds old and new records");
         }
         List<String> segmentsBefore = segments();

@@ -26,16 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.eddy.platform.impl.PlatformFutures.await;
 import static dev.eddy.platform.impl.PlatformFutures.failure;
@@ -47,23 +43,7 @@ class RetentionTest {
 
     @TempDir
     Path dir;
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-06-01T00:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final SettableClock clock = new SettableClock(Instant.parse("2026-06-01T00:00:00Z"));
     private Vertx vertx;
     private EventStore store;
     private StreamsImpl streams;
@@ -126,13 +106,13 @@ class RetentionTest {
         for (int i = 0; i < 10; i++) {
             put(100, "old"); // ten batches
         }
-        now.updateAndGet(t -> t.plus(Duration.ofHours(20)));
+        clock.advance(Duration.ofHours(20));
         put(50, "new");
         String log = streams.readableMeta("s").logName(0);
         long bytesBefore = await(store.storedBytes(log));
         assertEquals(0L, await(streams.trimExpired()), "nothing is past 24 hours yet");
 
-        now.updateAndGet(t -> t.plus(Duration.ofHours(5)));
+        clock.advance(Duration.ofHours(5));
         assertEquals(50, feedRecords(50).size(), "a feed from TRIM_HORIZON starts after the expired records");
         assertEquals(List.of(), await(streams.readEvents("s", "old", 0, 100)), "an aggregate's expired history");
         assertEquals(50, await(streams.readEvents("s", "new", 0, 100)).size());
@@ -149,7 +129,7 @@ class RetentionTest {
     void aShorterPeriodHidesMoreAtOnce() throws Exception {
         await(streams.increaseRetention("s", 100));
         put(10, "a");
-        now.updateAndGet(t -> t.plus(Duration.ofHours(50)));
+        clock.advance(Duration.ofHours(50));
         put(5, "b");
         assertEquals(15, feedRecords(15).size());
         await(streams.decreaseRetention("s", 48));

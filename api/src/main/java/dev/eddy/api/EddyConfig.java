@@ -22,7 +22,8 @@ import java.util.function.BiFunction;
  *
  * @param port              TCP port; 0 picks a free one
  * @param host              interface to bind
- * @param dataDir           the MapDB data directory
+ * @param tls               the TLS port (off by default) and its certificate
+ * @param dataDir           the data directory: MapDB's files, and the self-signed TLS certificate in {@code tls/}
  * @param storage           {@code mapdb}, {@code memory} or {@code postgres}
  * @param pgUrl             the PostgreSQL URL ({@code postgresql://user:pass@host:port/db}) for {@code postgres}
  * @param pgPoolSize        connections in the PostgreSQL pool
@@ -38,7 +39,7 @@ import java.util.function.BiFunction;
  * @param shardLevelMetrics streams with shard-level metrics: {@code *}, a comma-separated list of names, or empty
  * @param clock             clock for arrival timestamps and iterator expiry (not a setting; tests inject it)
  */
-public record EddyConfig(int port, String host, Path dataDir, String storage, String pgUrl, int pgPoolSize,
+public record EddyConfig(int port, String host, TlsSettings tls, Path dataDir, String storage, String pgUrl, int pgPoolSize,
                          String region, String accountId,
                          int maxRequestBytes, Duration createStreamDelay, Duration deleteStreamDelay,
                          int shardLimit, int httpInstances, String jvmOptions, boolean metrics,
@@ -65,7 +66,15 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
                     (c, v) -> c.withPort(intIn(v, 0, 65535))),
             new Setting("host", "0.0.0.0", "interface to bind",
                     (c, v) -> c.withHost(nonBlank(v))),
-            new Setting("data-dir", "./data", "data directory of the mapdb storage",
+            new Setting("tls-port", "",
+                    "TLS port for https and wss, HTTP/2 and HTTP/1.1 by ALPN (0 picks a free port; empty: no TLS)",
+                    (c, v) -> c.withTls(c.tls.withPort(v.isEmpty() ? -1 : intIn(v, 0, 65535)))),
+            new Setting("tls-cert", "",
+                    "PEM certificate (chain) of the TLS port, with --tls-key; empty: a self-signed one in <data-dir>/tls",
+                    (c, v) -> c.withTls(c.tls.withFiles(v.isEmpty() ? null : Path.of(v), c.tls.key()))),
+            new Setting("tls-key", "", "PEM private key (unencrypted) of --tls-cert",
+                    (c, v) -> c.withTls(c.tls.withFiles(c.tls.cert(), v.isEmpty() ? null : Path.of(v)))),
+            new Setting("data-dir", "./data", "data directory: the mapdb storage, and the self-signed TLS certificate",
                     (c, v) -> c.withDataDir(Path.of(nonBlank(v)))),
             new Setting("storage", "mapdb",
                     "storage backend: mapdb (durable, embedded), postgres (durable, needs --pg-url) or memory (lost on exit)",
@@ -99,6 +108,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
 
     public EddyConfig {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(region, "region");
@@ -110,6 +120,9 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
+        if (tls.enabled() && tls.port() != 0 && tls.port() == port) {
+            throw new IllegalArgumentException("the TLS port must differ from the cleartext port (--port " + port + ")");
+        }
         Objects.requireNonNull(pgUrl, "pgUrl");
         if (!storage.equals("mapdb") && !storage.equals("memory") && !storage.equals("postgres")) {
             throw new IllegalArgumentException("storage must be mapdb, postgres or memory, was '" + storage + "'");
@@ -118,7 +131,7 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
 
     /** Every setting at its default. */
     public static EddyConfig defaults() {
-        EddyConfig config = new EddyConfig(4567, "0.0.0.0", Path.of("./data"), "mapdb", "", 8, "us-east-1",
+        EddyConfig config = new EddyConfig(4567, "0.0.0.0", TlsSettings.OFF, Path.of("./data"), "mapdb", "", 8, "us-east-1",
                 "000000000000", 10 * 1024 * 1024, Duration.ZERO, Duration.ZERO, 1024, 0, "", true, "", Clock.systemUTC());
         for (Setting s : SETTINGS) {
             config = s.apply.apply(config, s.defaultValue); // keeps the table above the single source of defaults
@@ -176,6 +189,13 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
         if (config.storage.equals("postgres") && config.pgUrl.isEmpty()) {
             throw new IllegalArgumentException("--storage postgres needs the database URL: --pg-url "
                     + "postgresql://user:pass@host:port/db (or EDDY_PG_URL)");
+        }
+        if ((config.tls.cert() == null) != (config.tls.key() == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key (EDDY_TLS_CERT, EDDY_TLS_KEY) go together: "
+                    + "give both, or neither for a self-signed certificate");
+        }
+        if (!config.tls.selfSigned() && !config.tls.enabled()) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key need --tls-port (or EDDY_TLS_PORT)");
         }
         return config;
     }
@@ -235,62 +255,67 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     }
 
     public EddyConfig withPort(int port) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withHost(String host) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+                deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
+    }
+
+    public EddyConfig withTls(TlsSettings tls) {
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withDataDir(Path dataDir) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withStorage(String storage) {
-        return new EddyConfig(port, host, dataDir, storage.toLowerCase(Locale.ROOT), pgUrl, pgPoolSize, region, accountId,
+        return new EddyConfig(port, host, tls, dataDir, storage.toLowerCase(Locale.ROOT), pgUrl, pgPoolSize, region, accountId,
                 maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withRegion(String region) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withAccountId(String accountId) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withMaxRequestBytes(int maxRequestBytes) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withStreamDelays(Duration createStreamDelay, Duration deleteStreamDelay) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withShardLimit(int shardLimit) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withHttpInstances(int httpInstances) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withPostgres(String pgUrl, int pgPoolSize) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl.trim(), pgPoolSize, region, accountId,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl.trim(), pgPoolSize, region, accountId,
                 maxRequestBytes, createStreamDelay, deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withJvmOptions(String jvmOptions) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions.trim(), metrics, shardLevelMetrics, clock);
     }
 
@@ -300,12 +325,12 @@ public record EddyConfig(int port, String host, Path dataDir, String storage, St
     }
 
     public EddyConfig withMetrics(boolean metrics, String shardLevelMetrics) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 
     public EddyConfig withClock(Clock clock) {
-        return new EddyConfig(port, host, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
+        return new EddyConfig(port, host, tls, dataDir, storage, pgUrl, pgPoolSize, region, accountId, maxRequestBytes, createStreamDelay,
                 deleteStreamDelay, shardLimit, httpInstances, jvmOptions, metrics, shardLevelMetrics, clock);
     }
 

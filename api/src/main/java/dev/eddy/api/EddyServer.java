@@ -13,13 +13,17 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A running Eddy server: the store, the platform over it and the HTTP front door. Thread-safe.
+ * A running Eddy server: the store, the platform over it and the HTTP front door (cleartext, and TLS when
+ * configured). Thread-safe.
  *
- * <p>{@link #start} opens the store, starts the platform, then listens; {@link #close} stops listening,
- * then closes the store.
+ * <p>{@link #start} finds (or generates) the TLS certificate, opens the store, starts the platform, then
+ * listens; {@link #close} stops listening, then closes the store.
  */
 public final class EddyServer {
 
@@ -29,14 +33,17 @@ public final class EddyServer {
     private final Streams streams;
     private final Telemetry telemetry;
     private final StreamMetrics metrics;
+    private final TlsMaterial tls;
     private final AtomicInteger port = new AtomicInteger(-1);
+    private final AtomicInteger tlsPort = new AtomicInteger(-1);
     private volatile boolean ready;
     private volatile String deployment;
     private Future<Void> closing;
 
-    private EddyServer(Vertx vertx, EddyConfig config, Storage store, Streams streams, Telemetry telemetry,
-                       StreamMetrics metrics) {
+    private EddyServer(Vertx vertx, EddyConfig config, TlsMaterial tls, Storage store, Streams streams,
+                       Telemetry telemetry, StreamMetrics metrics) {
         this.vertx = vertx;
+        this.tls = tls;
         this.config = config;
         this.store = store;
         this.streams = streams;
@@ -47,7 +54,8 @@ public final class EddyServer {
     /**
      * Opens the store, starts the platform and the HTTP server, with its own metrics registry (Vert.x's own
      * meters are included only when {@code vertx} was built by {@link Telemetry#newVertx}: use the other
-     * overload). On failure, what was opened is closed.
+     * overload). On failure, what was opened is closed; a TLS certificate that cannot be used fails it with a
+     * {@link TlsMaterial.UnusableException}.
      */
     public static Future<EddyServer> start(Vertx vertx, EddyConfig config) {
         return start(vertx, config, Telemetry.of(config));
@@ -55,13 +63,22 @@ public final class EddyServer {
 
     /** As {@link #start(Vertx, EddyConfig)}, with a registry the caller made (and Vert.x reports into). */
     public static Future<EddyServer> start(Vertx vertx, EddyConfig config, Telemetry telemetry) {
-        return Platform.openStorage(vertx, storage(config)).compose(store -> {
+        return tlsMaterial(vertx, config).compose(tls -> Platform.openStorage(vertx, storage(config)).compose(store -> {
             StreamMetrics metrics = telemetry.streamMetrics(config, store.backend());
             return Platform.start(vertx, store, config.platformOptions(), metrics)
-                    .map(streams -> new EddyServer(vertx, config, store, streams, telemetry, metrics))
+                    .map(streams -> new EddyServer(vertx, config, tls, store, streams, telemetry, metrics))
                     .compose(server -> server.listen().map(server))
                     .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure)));
-        });
+        }));
+    }
+
+    /** The TLS port's certificate and key ({@code null} when TLS is off), read or generated on a worker thread. */
+    private static Future<TlsMaterial> tlsMaterial(Vertx vertx, EddyConfig config) {
+        if (!config.tls().enabled()) {
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> TlsMaterial.resolveBlocking(config.tls(), config.dataDir(), config.host(),
+                config.clock()), false);
     }
 
     private static StorageSettings storage(EddyConfig config) {
@@ -77,10 +94,16 @@ public final class EddyServer {
                 config.maxRequestBytes(), metrics);
         RestHandler rest = new RestHandler(streams, config.maxRequestBytes(), metrics);
         SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock(), metrics);
-        // Port 0 would give each instance its own random port; a negative port shares one random port.
-        int listenPort = config.port() == 0 ? -1 : config.port();
-        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listenPort, handler, rest, subscribe,
-                        telemetry, this::isReady, port::set),
+        // Port 0 would give each instance its own random port; a negative port shares one random port among
+        // the servers listening on that same negative number, so the TLS port takes another one.
+        List<HttpVerticle.Listener> listeners = new ArrayList<>();
+        listeners.add(new HttpVerticle.Listener(config.port() == 0 ? -1 : config.port(), null, port::set));
+        if (tls != null) {
+            int tlsListenPort = config.tls().port() == 0 ? -2 : config.tls().port();
+            listeners.add(new HttpVerticle.Listener(tlsListenPort, tls, tlsPort::set));
+        }
+        return vertx.deployVerticle(() -> new HttpVerticle(config.host(), listeners, handler, rest, subscribe,
+                        telemetry, this::isReady),
                         new DeploymentOptions().setInstances(config.effectiveHttpInstances()))
                 .onSuccess(id -> {
                     deployment = id;
@@ -92,6 +115,16 @@ public final class EddyServer {
     /** The port the server listens on (the bound one when configured with port 0). */
     public int actualPort() {
         return port.get();
+    }
+
+    /** The TLS port (the bound one when configured with port 0), or -1 when TLS is off. */
+    public int actualTlsPort() {
+        return tlsPort.get();
+    }
+
+    /** The TLS port's certificate and key, when TLS is on. */
+    public Optional<TlsMaterial> tls() {
+        return Optional.ofNullable(tls);
     }
 
     /** The settings the server runs with. */

@@ -10,13 +10,17 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
 
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
  * One HTTP server instance on its own event loop: HTTP/1.1 and HTTP/2 cleartext (prior knowledge and
- * upgrade) on one port. Several instances share the port; Vert.x spreads connections over them.
+ * upgrade) on one port and, when TLS is on, HTTPS with HTTP/2 and HTTP/1.1 chosen by ALPN on another, both
+ * serving the same routes. Several instances share the ports; Vert.x spreads connections over them.
  * Routes: {@code POST /} Kinesis, {@code GET /v1/streams/{stream}/subscribe} (WebSocket), {@code /v1/...} REST,
  * {@code GET /health}, {@code GET /ready}, {@code GET /metrics} (Prometheus). Confined to its event loop.
  */
@@ -26,37 +30,58 @@ final class HttpVerticle extends VerticleBase {
     private static final Buffer READY = Buffer.buffer("{\"status\":\"READY\"}");
     private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"NOT_READY\"}");
 
+    /**
+     * One port to listen on: cleartext, or TLS with this certificate and key.
+     *
+     * @param port  the port; a negative one is a random port shared by every instance listening on that number
+     * @param tls   the certificate and key, or {@code null} for cleartext
+     * @param bound told the bound port
+     */
+    record Listener(int port, TlsMaterial tls, IntConsumer bound) {
+    }
+
     private final String host;
-    private final int port;
+    private final List<Listener> listeners;
     private final KinesisHttpHandler kinesis;
     private final RestHandler rest;
     private final SubscribeHandler subscribe;
     private final Telemetry telemetry;
     private final BooleanSupplier ready;
-    private final IntConsumer boundPort;
 
-    HttpVerticle(String host, int port, KinesisHttpHandler kinesis, RestHandler rest, SubscribeHandler subscribe,
-                 Telemetry telemetry, BooleanSupplier ready, IntConsumer boundPort) {
+    HttpVerticle(String host, List<Listener> listeners, KinesisHttpHandler kinesis, RestHandler rest,
+                 SubscribeHandler subscribe, Telemetry telemetry, BooleanSupplier ready) {
         this.telemetry = telemetry;
         this.host = host;
-        this.port = port;
+        this.listeners = List.copyOf(listeners);
         this.kinesis = kinesis;
         this.rest = rest;
         this.subscribe = subscribe;
         this.ready = ready;
-        this.boundPort = boundPort;
     }
 
     @Override
     public Future<?> start() {
+        return Future.all(listeners.stream().map(this::listen).toList());
+    }
+
+    private Future<HttpServer> listen(Listener listener) {
         HttpServerOptions options = new HttpServerOptions()
                 .setHost(host)
-                .setPort(port)
-                .setHttp2ClearTextEnabled(true)
+                .setPort(listener.port())
                 .setHandle100ContinueAutomatically(true)
                 .setTcpNoDelay(true);
+        if (listener.tls() == null) {
+            options.setHttp2ClearTextEnabled(true);
+        } else {
+            options.setSsl(true)
+                    .setKeyCertOptions(new PemKeyCertOptions()
+                            .setCertPath(listener.tls().certPath().toString())
+                            .setKeyPath(listener.tls().keyPath().toString()))
+                    .setUseAlpn(true)
+                    .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
+        }
         HttpServer server = vertx.createHttpServer(options).requestHandler(this::route);
-        return server.listen().onSuccess(s -> boundPort.accept(s.actualPort()));
+        return server.listen().onSuccess(s -> listener.bound().accept(s.actualPort()));
     }
 
     private void route(HttpServerRequest request) {

@@ -64,16 +64,26 @@ public final class Main {
             }
             closeQuietly(vertx);
         }, "eddy-shutdown"));
-        System.out.println(banner(config, server.actualPort()));
+        System.out.println(banner(config, server.actualPort(), server.actualTlsPort(), server.tls().orElse(null)));
     }
 
-    static String banner(EddyConfig config, int port) {
+    /** The start banner: where the server listens and, with TLS, the certificate a client is to trust. */
+    static String banner(EddyConfig config, int port, int tlsPort, TlsMaterial tls) {
         String storage = switch (config.storage()) {
             case "memory" -> "storage: memory";
             case "postgres" -> "storage: postgres, url: " + config.pgUrlForDisplay();
             default -> "storage: " + config.storage() + ", data: " + config.dataDir();
         };
-        return "Eddy " + EddyConfig.VERSION + " listening on http://" + config.host() + ":" + port + " (" + storage + ")";
+        String banner = "Eddy " + EddyConfig.VERSION + " listening on http://" + config.host() + ":" + port
+                + " (" + storage + ")";
+        if (tls == null) {
+            return banner;
+        }
+        return banner + System.lineSeparator()
+                + "Eddy " + EddyConfig.VERSION + " listening on https://" + config.host() + ":" + tlsPort
+                + " (TLS; HTTP/2 and HTTP/1.1 by ALPN)" + System.lineSeparator()
+                + "TLS certificate: " + tls.certPath() + " (" + tls.origin().description() + ")" + System.lineSeparator()
+                + "TLS certificate SHA-256 fingerprint: " + tls.fingerprint();
     }
 
     /**
@@ -84,7 +94,9 @@ public final class Main {
         System.err.println("eddy: cannot start: " + describe(e));
         // An unavailable store (database down, directory locked) is an operational condition the message
         // explains; anything else is a defect, and its stack trace is what a bug report needs.
-        if (!(e instanceof PlatformException p && p.code() == ErrorCode.SERVICE_UNAVAILABLE)) {
+        // The same holds for a TLS certificate or key file that cannot be used: the message names the file.
+        if (!(e instanceof PlatformException p && p.code() == ErrorCode.SERVICE_UNAVAILABLE)
+                && !(e instanceof TlsMaterial.UnusableException)) {
             e.printStackTrace(System.err);
         }
         System.err.flush();

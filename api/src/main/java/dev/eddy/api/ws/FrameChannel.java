@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslHandler;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 
@@ -13,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Writes a subscription's messages to its socket as pre-encoded frames ({@link WireFrames}) at the bottom of the
- * channel pipeline, below Vert.x's WebSocket encoder: a frame shared by many subscribers costs each of them a
- * wrapper around the same bytes, not an encoding, a copy and a pooled buffer. Flushes go through Netty's
- * {@link FlushConsolidationHandler}, so the frames written in one event-loop turn (all the pages a loop hands
- * its subscribers) leave in one gathering write per socket rather than one system call per frame.
+ * channel pipeline, below Vert.x's WebSocket encoder (but above TLS, on a {@code wss:} socket): a frame shared
+ * by many subscribers costs each of them a wrapper around the same bytes, not an encoding, a copy and a pooled
+ * buffer. Flushes go through Netty's {@link FlushConsolidationHandler}, so the frames written in one event-loop
+ * turn (all the pages a loop hands its subscribers) leave in one gathering write per socket rather than one
+ * system call per frame.
  *
  * <p>Event flushes are also paced ({@link #flushPaced}): a socket flushed less than the loop's pacing interval
  * ago is flushed again when the interval has passed, with everything written meanwhile. The interval grows with
@@ -59,8 +61,15 @@ final class FrameChannel extends ChannelDuplexHandler {
             throw new IllegalStateException("no WebSocket frame encoder in the pipeline: " + pipeline.names());
         }
         FrameChannel channel = new FrameChannel(onWritable);
-        pipeline.addFirst("eddy-frames", channel);
-        pipeline.addFirst("eddy-flush", new FlushConsolidationHandler(256, true));
+        // Outbound writes travel toward the head: the frames must still pass through TLS when there is TLS.
+        ChannelHandlerContext tls = pipeline.context(SslHandler.class);
+        if (tls == null) {
+            pipeline.addFirst("eddy-frames", channel);
+            pipeline.addFirst("eddy-flush", new FlushConsolidationHandler(256, true));
+        } else {
+            pipeline.addAfter(tls.name(), "eddy-flush", new FlushConsolidationHandler(256, true));
+            pipeline.addAfter("eddy-flush", "eddy-frames", channel);
+        }
         channel.loopCount = ON_LOOP.get();
         channel.loopCount[0]++;
         return channel;

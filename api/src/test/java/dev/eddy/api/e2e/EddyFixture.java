@@ -63,6 +63,14 @@ public final class EddyFixture implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + server.actualPort());
     }
 
+    /** The TLS port's endpoint ({@code https://127.0.0.1:port}); the server must have been started with TLS on. */
+    URI tlsEndpoint() {
+        if (server.actualTlsPort() < 0) {
+            throw new IllegalStateException("this server has no TLS port");
+        }
+        return URI.create("https://127.0.0.1:" + server.actualTlsPort());
+    }
+
     int maxRequestBytes() {
         return server.config().maxRequestBytes();
     }

@@ -63,7 +63,8 @@ final class EddyProcess {
         return start(List.of("-Xmx512m"), storageArgs, dataDir);
     }
 
-    private static EddyProcess start(List<String> jvmArgs, List<String> storageArgs, Path dataDir)
+    /** Starts {@code java <jvmArgs> -jar eddy.jar <storageArgs>}; waits for the banner and /ready. */
+    static EddyProcess start(List<String> jvmArgs, List<String> storageArgs, Path dataDir)
             throws IOException, InterruptedException {
         int port = freePort();
         Path stderr = Files.createTempFile("eddy-stderr-", ".log");

@@ -1,5 +1,6 @@
 package dev.eddy.api.e2e;
 
+import dev.eddy.api.TlsMaterial;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
@@ -9,9 +10,15 @@ import software.amazon.awssdk.services.kinesis.model.PutRecordResponse;
 import software.amazon.awssdk.services.kinesis.model.ShardIteratorType;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -20,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A plain {@code java -jar eddy.jar} runs the server in a child JVM with bounded-memory options; the child
- * must never outlive the launcher (SIGKILL) and must stop cleanly with it (SIGTERM).
+ * must never outlive the launcher (SIGKILL) and must stop cleanly with it (SIGTERM). The jar's TLS port and its
+ * banner lines; a database unreachable at start.
  */
 class LauncherIT {
 
@@ -61,6 +69,43 @@ class LauncherIT {
         assertTrue(again.process().waitFor(60, TimeUnit.SECONDS), "launcher did not stop on SIGTERM");
         assertTrue(secondChild.onExit().toCompletableFuture().completeOnTimeout(null, 10, TimeUnit.SECONDS)
                 .thenApply(h -> !secondChild.isAlive()).get(), "server JVM outlived its stopped launcher");
+    }
+
+    /**
+     * Issue 13: with {@code --tls-port} the jar (its server in the child JVM) generates a self-signed certificate
+     * in the data directory, names it and its fingerprint in the banner, and serves HTTPS beside the cleartext port.
+     */
+    @Test
+    void tlsPortServesHttpsWithTheCertificateTheBannerNames(@TempDir Path dataDir) throws Exception {
+        int tlsPort = freePort();
+        EddyProcess eddy = EddyProcess.start(List.of(), List.of("--data-dir", dataDir.toString(), "--storage", "mapdb",
+                "--tls-port", Integer.toString(tlsPort)), dataDir);
+        try {
+            Path cert = dataDir.resolve("tls").resolve("eddy-cert.pem");
+            String fingerprint;
+            try (InputStream in = Files.newInputStream(cert)) {
+                fingerprint = TlsMaterial.fingerprint(CertificateFactory.getInstance("X.509").generateCertificate(in)
+                        .getEncoded());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (eddy.stdout().stream().noneMatch(l -> l.contains("fingerprint")) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            List<String> out = eddy.stdout();
+            assertTrue(out.stream().anyMatch(l -> l.contains("listening on https://127.0.0.1:" + tlsPort)), out::toString);
+            assertTrue(out.contains("TLS certificate: " + cert + " (self-signed, generated at this start)"), out::toString);
+            assertTrue(out.contains("TLS certificate SHA-256 fingerprint: " + fingerprint), out::toString);
+
+            HttpClient https = HttpClient.newBuilder().sslContext(TlsTest.sslContext(TlsTest.trusting(cert))).build();
+            HttpResponse<String> health = https.send(HttpRequest.newBuilder(
+                    URI.create("https://localhost:" + tlsPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode());
+            assertEquals(HttpClient.Version.HTTP_2, health.version());
+        } finally {
+            // A JVM that ran its shutdown hooks on SIGTERM exits with 128 + 15 unless it calls exit(0) itself.
+            int exit = eddy.stop();
+            assertTrue(exit == 0 || exit == 143, "exit code after SIGTERM: " + exit + "; " + eddy.diagnostics());
+        }
     }
 
     /** Issue 4: a PostgreSQL server that cannot be reached at start gives a clear message and exit code 1, at once. */

@@ -8,6 +8,7 @@ import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
 import software.amazon.awssdk.http.Protocol;
+import software.amazon.awssdk.http.ProtocolNegotiation;
 import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.metrics.MetricCollection;
@@ -17,6 +18,7 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 
+import javax.net.ssl.TrustManager;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -137,6 +139,36 @@ final class SdkClients {
                 }
             }
         }
+    }
+
+    /**
+     * The sync client (Apache HTTP client, CBOR) over HTTPS, trusting {@code trust} (and nothing else); the
+     * certificate's names are checked against the endpoint's host as usual.
+     */
+    @SuppressWarnings("deprecation") // ApacheHttpClient: see sync()
+    static KinesisClient syncCborTls(URI endpoint, TrustManager[] trust) {
+        return KinesisClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(ApacheHttpClient.builder().tlsTrustManagersProvider(() -> trust))
+                .overrideConfiguration(c -> c.apiCallTimeout(Duration.ofSeconds(30)))
+                .build();
+    }
+
+    /**
+     * The async Netty client over HTTP/2 on TLS, negotiated by ALPN, trusting {@code trust}; no call timeout, so it
+     * also serves SubscribeToShard.
+     */
+    static KinesisAsyncClient asyncHttp2Tls(URI endpoint, TrustManager[] trust) {
+        return KinesisAsyncClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.US_EAST_1)
+                .credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
+                        .protocolNegotiation(ProtocolNegotiation.ALPN)
+                        .tlsTrustManagersProvider(() -> trust))
+                .build();
     }
 
     /** Records the Content-Type of every request and response the client sends and receives. */

@@ -7,6 +7,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 
+import javax.net.ssl.SSLContext;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -49,7 +50,13 @@ abstract class WsSubscriber implements AutoCloseable {
 
     /** {@code java.net.http.WebSocket}; {@code paused}: never signals demand, so it never reads. */
     static WsSubscriber jdk(int port, String uri, boolean paused) {
-        return new JdkSubscriber(port, uri, paused);
+        return new JdkSubscriber(HttpClient.newHttpClient(), URI.create("ws://127.0.0.1:" + port + uri), paused);
+    }
+
+    /** {@code java.net.http.WebSocket} over TLS ({@code wss:}) to the server at {@code https}, trusting {@code ssl}. */
+    static WsSubscriber jdkTls(URI https, SSLContext ssl, String uri) {
+        return new JdkSubscriber(HttpClient.newBuilder().sslContext(ssl).build(),
+                URI.create("wss://" + https.getAuthority() + uri), false);
     }
 
     abstract void send(String text);
@@ -211,10 +218,9 @@ abstract class WsSubscriber implements AutoCloseable {
         private boolean owed;
         private final java.net.http.WebSocket ws;
 
-        JdkSubscriber(int port, String uri, boolean paused) {
+        JdkSubscriber(HttpClient http, URI uri, boolean paused) {
             this.paused = paused;
-            ws = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create("ws://127.0.0.1:" + port + uri), this).join();
+            ws = http.newWebSocketBuilder().buildAsync(uri, this).join();
         }
 
         @Override

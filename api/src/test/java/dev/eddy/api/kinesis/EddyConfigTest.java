@@ -1,12 +1,14 @@
 package dev.eddy.api.kinesis;
 
 import dev.eddy.api.EddyConfig;
+import dev.eddy.api.TlsSettings;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,10 +73,62 @@ class EddyConfigTest {
         String help = EddyConfig.help();
         for (String expected : new String[]{"--port", "EDDY_PORT", "4567", "--host", "EDDY_HOST", "0.0.0.0",
                 "--data-dir", "EDDY_DATA_DIR", "./data", "--storage", "EDDY_STORAGE", "mapdb", "--region",
-                "EDDY_REGION", "us-east-1", "--account", "EDDY_ACCOUNT", "000000000000", "--help", "memory"}) {
+                "EDDY_REGION", "us-east-1", "--account", "EDDY_ACCOUNT", "000000000000", "--help", "memory",
+                "--tls-port", "EDDY_TLS_PORT", "--tls-cert", "EDDY_TLS_CERT", "--tls-key", "EDDY_TLS_KEY"}) {
             assertTrue(help.contains(expected), expected + " missing from:\n" + help);
         }
         assertTrue(EddyConfig.wantsHelp(new String[]{"--port", "1", "--help"}));
+    }
+
+    @Test
+    void tlsIsOffByDefaultAndOnWithAPortFromAFlagOrTheEnvironment() {
+        assertEquals(TlsSettings.OFF, EddyConfig.defaults().tls());
+        assertFalse(EddyConfig.defaults().tls().enabled());
+
+        EddyConfig flag = EddyConfig.parse(new String[]{"--tls-port", "4443"}, Map.of());
+        assertEquals(TlsSettings.onPort(4443), flag.tls());
+        assertTrue(flag.tls().enabled() && flag.tls().selfSigned());
+        assertEquals(4567, flag.port(), "the cleartext port stays");
+
+        EddyConfig env = EddyConfig.parse(new String[0], Map.of("EDDY_TLS_PORT", "0",
+                "EDDY_TLS_CERT", "/etc/eddy/cert.pem", "EDDY_TLS_KEY", "/etc/eddy/key.pem"));
+        assertEquals(new TlsSettings(0, Path.of("/etc/eddy/cert.pem"), Path.of("/etc/eddy/key.pem")), env.tls());
+        assertFalse(env.tls().selfSigned());
+
+        EddyConfig flags = EddyConfig.parse(new String[]{"--tls-port=8443", "--tls-cert", "c.pem", "--tls-key=k.pem"},
+                Map.of("EDDY_TLS_PORT", "9443", "EDDY_TLS_CERT", "/x.pem"));
+        assertEquals(new TlsSettings(8443, Path.of("c.pem"), Path.of("k.pem")), flags.tls());
+        // An empty flag turns off what the environment turned on.
+        assertEquals(TlsSettings.OFF, EddyConfig.parse(new String[]{"--tls-port="}, Map.of("EDDY_TLS_PORT", "4443")).tls());
+        // Both ports may be picked freely.
+        assertEquals(0, EddyConfig.parse(new String[]{"--port", "0", "--tls-port", "0"}, Map.of()).tls().port());
+    }
+
+    @Test
+    void badTlsSettingsNameTheSettingAndTheExpectation() {
+        IllegalArgumentException port = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-port", "https"}, Map.of()));
+        assertTrue(port.getMessage().contains("--tls-port") && port.getMessage().contains("0..65535"), port.getMessage());
+        IllegalArgumentException range = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[0], Map.of("EDDY_TLS_PORT", "70000")));
+        assertTrue(range.getMessage().contains("EDDY_TLS_PORT"), range.getMessage());
+        IllegalArgumentException same = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-port", "4567"}, Map.of()));
+        assertTrue(same.getMessage().contains("--tls-port") && same.getMessage().contains("differ"), same.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-port", "5000", "--port", "5000"}, Map.of()));
+        assertThrows(IllegalArgumentException.class, () -> EddyConfig.defaults().withTls(TlsSettings.onPort(4567)));
+
+        IllegalArgumentException certOnly = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-port", "4443", "--tls-cert", "cert.pem"}, Map.of()));
+        assertTrue(certOnly.getMessage().contains("--tls-cert and --tls-key"), certOnly.getMessage());
+        IllegalArgumentException keyOnly = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-port", "4443"}, Map.of("EDDY_TLS_KEY", "key.pem")));
+        assertTrue(keyOnly.getMessage().contains("--tls-cert and --tls-key"), keyOnly.getMessage());
+        IllegalArgumentException noPort = assertThrows(IllegalArgumentException.class,
+                () -> EddyConfig.parse(new String[]{"--tls-cert", "cert.pem", "--tls-key", "key.pem"}, Map.of()));
+        assertTrue(noPort.getMessage().contains("need --tls-port"), noPort.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new TlsSettings(65536, null, null));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.eddy.api.e2e;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,9 +30,12 @@ import software.amazon.kinesis.metrics.MetricsLevel;
 import software.amazon.kinesis.processor.ShardRecordProcessor;
 import software.amazon.kinesis.retrieval.KinesisClientRecord;
 import software.amazon.kinesis.retrieval.polling.PollingConfig;
+import software.amazon.kinesis.producer.KinesisProducer;
+import software.amazon.kinesis.producer.KinesisProducerConfiguration;
+import software.amazon.kinesis.producer.UserRecordResult;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -49,7 +53,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * A real KCL 3.x application against Eddy, its leases in moto's DynamoDB ({@code moto_server}, started here),
  * CloudWatch metrics off: with enhanced fan-out (RegisterStreamConsumer, SubscribeToShard over HTTP/2) and with
  * polling (GetRecords), a 4-shard stream is processed exactly once by the application's checkpoints, in order per
- * partition key, across a split during the run and a restart of the worker.
+ * partition key, across a split during the run and a restart of the worker; and a real KPL 1.0 producer (native,
+ * TLS only, aggregating) whose user records the KCL application receives de-aggregated, each once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KclIT {
@@ -65,7 +70,7 @@ class KclIT {
     @BeforeAll
     void start() throws Exception {
         moto = MotoServer.start();
-        eddy = EddyFixture.start(Clock.systemUTC());
+        eddy = EddyFixture.start(c -> c.withTls(c.tls().withPort(0))); // KPL speaks TLS only
         admin = SdkClients.syncCbor(eddy.endpoint());
     }
 
@@ -239,6 +244,69 @@ class KclIT {
     void pollingApplicationProcessesEveryRecordOnceAcrossASplitAndAWorkerRestart() throws Exception {
         reset();
         run("kcl-polling", false);
+    }
+
+    @Test
+    void kplAggregatedRecordsArriveDeaggregatedByKclEachOnce() throws Exception {
+        reset();
+        String stream = "kpl-orders";
+        Shards.createStream(admin, stream, 4);
+        KinesisProducerConfiguration config = new KinesisProducerConfiguration()
+                .setRegion("us-east-1")
+                .setKinesisEndpoint("127.0.0.1")
+                .setKinesisPort(eddy.tlsEndpoint().getPort())
+                .setVerifyCertificate(false) // the server's self-signed certificate
+                .setCredentialsProvider(CREDENTIALS)
+                .setMetricsLevel("none")
+                .setAggregationEnabled(true)
+                .setRecordMaxBufferedTime(200)
+                .setLogLevel("warning");
+        KinesisProducer kpl = new KinesisProducer(config);
+        List<ListenableFuture<UserRecordResult>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < 10_000; i++) {
+                String key = "key-" + (i % KEYS);
+                int n = written.merge(key, 1, Integer::sum) - 1;
+                results.add(kpl.addUserRecord(stream, key,
+                        ByteBuffer.wrap((key + ":" + n).getBytes(StandardCharsets.UTF_8))));
+                if (i == 0) {
+                    // KPL learns the stream's shards (ListShards) on its first record; until then it cannot tell
+                    // which records share a shard and sends them one by one.
+                    kpl.flushSync();
+                    results.get(0).get(60, TimeUnit.SECONDS);
+                    Thread.sleep(500);
+                }
+            }
+            kpl.flushSync();
+            int aggregatedInto = 0;
+            java.util.Set<String> sequenceNumbers = new java.util.HashSet<>();
+            for (ListenableFuture<UserRecordResult> f : results) {
+                UserRecordResult r = f.get(120, TimeUnit.SECONDS);
+                assertTrue(r.isSuccessful(), () -> "KPL put failed: " + r.getAttempts());
+                sequenceNumbers.add(r.getSequenceNumber());
+            }
+            aggregatedInto = sequenceNumbers.size();
+            assertTrue(aggregatedInto < 10_000 / 10, "KPL aggregated the user records into few Kinesis records: "
+                    + aggregatedInto);
+        } finally {
+            kpl.destroy();
+        }
+        Worker worker = worker(stream, stream + "-app", true);
+        awaitProcessed(10_000, 240);
+        Thread.sleep(2_000);
+        worker.stop();
+        assertEquals(10_000, total.get(), "every user record once");
+        for (Map.Entry<String, List<Integer>> e : processed.entrySet()) {
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < written.get(e.getKey()); i++) {
+                expected.add(i);
+            }
+            // KPL sends a key's records in several concurrent PutRecords calls and makes no promise of their
+            // order (as its documentation says); each arrives once.
+            List<Integer> got = new ArrayList<>(e.getValue());
+            got.sort(null);
+            assertEquals(expected, got, "the user records of " + e.getKey() + ": each once");
+        }
     }
 
     private void reset() {

@@ -1,6 +1,7 @@
 package dev.eddy.api.e2e;
 
 import com.google.common.util.concurrent.ListenableFuture;
+import dev.eddy.api.TlsSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,6 +37,8 @@ import software.amazon.kinesis.producer.UserRecordResult;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -70,7 +73,9 @@ class KclIT {
     @BeforeAll
     void start() throws Exception {
         moto = MotoServer.start();
-        eddy = EddyFixture.start(c -> c.withTls(c.tls().withPort(0))); // KPL speaks TLS only
+        // KPL speaks TLS only: a TLS port too, its self-signed certificate in a data directory of the test's.
+        Path dataDir = Files.createTempDirectory("kcl-it-");
+        eddy = EddyFixture.start(c -> c.withTls(TlsSettings.onPort(0)).withDataDir(dataDir));
         admin = SdkClients.syncCbor(eddy.endpoint());
     }
 
@@ -255,7 +260,7 @@ class KclIT {
                 .setRegion("us-east-1")
                 .setKinesisEndpoint("127.0.0.1")
                 .setKinesisPort(eddy.tlsEndpoint().getPort())
-                .setVerifyCertificate(false) // the server's self-signed certificate
+                .setCaCertFile(eddy.server().tls().orElseThrow().certPath().toString()) // trust exactly it
                 .setCredentialsProvider(CREDENTIALS)
                 .setMetricsLevel("none")
                 .setAggregationEnabled(true)

@@ -48,10 +48,15 @@ public final class KinesisApi {
     private final Map<String, Action> actions;
 
     public KinesisApi(Streams streams, Clock clock, StreamMetrics metrics) {
+        this(streams, clock, metrics, ShardSubscription.LIFETIME_MILLIS);
+    }
+
+    /** With SubscribeToShard subscriptions lasting {@code fanOutLifetimeMillis} instead of Kinesis's 5 minutes (tests). */
+    KinesisApi(Streams streams, Clock clock, StreamMetrics metrics, long fanOutLifetimeMillis) {
         StreamActions s = new StreamActions(streams, clock);
         RecordActions r = new RecordActions(streams, metrics);
         ConsumerActions c = new ConsumerActions(streams, clock);
-        FanOutActions f = new FanOutActions(streams, metrics, clock, ShardSubscription.LIFETIME_MILLIS);
+        FanOutActions f = new FanOutActions(streams, metrics, clock, fanOutLifetimeMillis);
         Action putRecordTree = tree(p -> r.putRecord(PutRecordRequest.of(p)));
         Action putRecordsTree = tree(p -> r.putRecords(PutRecordsRequest.of(p)));
         this.actions = Map.ofEntries(

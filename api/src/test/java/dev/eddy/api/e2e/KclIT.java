@@ -57,7 +57,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * CloudWatch metrics off: with enhanced fan-out (RegisterStreamConsumer, SubscribeToShard over HTTP/2) and with
  * polling (GetRecords), a 4-shard stream is processed exactly once by the application's checkpoints, in order per
  * partition key, across a split during the run and a restart of the worker; and a real KPL 1.0 producer (native,
- * TLS only, aggregating) whose user records the KCL application receives de-aggregated, each once.
+ * TLS only, aggregating) whose user records a KCL application reading over TLS (HTTP/2 by ALPN) receives
+ * de-aggregated, each once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class KclIT {
@@ -177,8 +178,11 @@ class KclIT {
     }
 
     private Worker worker(String stream, String application, boolean fanOut) {
-        KinesisAsyncClient kinesis = KinesisClientUtil.createKinesisAsyncClient(KinesisAsyncClient.builder()
-                .endpointOverride(eddy.endpoint()).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS));
+        return worker(stream, application, fanOut, KinesisClientUtil.createKinesisAsyncClient(KinesisAsyncClient
+                .builder().endpointOverride(eddy.endpoint()).region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)));
+    }
+
+    private Worker worker(String stream, String application, boolean fanOut, KinesisAsyncClient kinesis) {
         DynamoDbAsyncClient dynamo = DynamoDbAsyncClient.builder().endpointOverride(moto.endpoint())
                 .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS).build();
         CloudWatchAsyncClient cloudWatch = CloudWatchAsyncClient.builder().endpointOverride(moto.endpoint())
@@ -296,7 +300,9 @@ class KclIT {
         } finally {
             kpl.destroy();
         }
-        Worker worker = worker(stream, stream + "-app", true);
+        // This application reads over TLS too: HTTP/2 by ALPN, trusting the server's certificate.
+        Worker worker = worker(stream, stream + "-app", true, SdkClients.asyncHttp2Tls(eddy.tlsEndpoint(),
+                TlsTest.trusting(eddy.server().tls().orElseThrow().certPath())));
         awaitProcessed(10_000, 240);
         Thread.sleep(2_000);
         worker.stop();

@@ -67,7 +67,7 @@ public record EddyConfig(int port, String host, TlsSettings tls, Path dataDir, S
             new Setting("host", "0.0.0.0", "interface to bind",
                     (c, v) -> c.withHost(nonBlank(v))),
             new Setting("tls-port", "",
-                    "TLS port for https and wss, HTTP/2 and HTTP/1.1 by ALPN (0 picks a free port; empty: no TLS)",
+                    "TLS port for https and wss, HTTP/2 and HTTP/1.1 (0 picks a free port; empty: no TLS)",
                     (c, v) -> c.withTls(c.tls.withPort(v.isEmpty() ? -1 : intIn(v, 0, 65535)))),
             new Setting("tls-cert", "",
                     "PEM certificate (chain) of the TLS port, with --tls-key; empty: a self-signed one in <data-dir>/tls",

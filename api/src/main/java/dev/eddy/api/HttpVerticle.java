@@ -10,7 +10,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 
 import java.util.List;
@@ -19,8 +23,8 @@ import java.util.function.IntConsumer;
 
 /**
  * One HTTP server instance on its own event loop: HTTP/1.1 and HTTP/2 cleartext (prior knowledge and
- * upgrade) on one port and, when TLS is on, HTTPS with HTTP/2 and HTTP/1.1 chosen by ALPN on another, both
- * serving the same routes. Several instances share the ports; Vert.x spreads connections over them.
+ * upgrade) on one port and, when TLS is on, HTTPS with HTTP/2 and HTTP/1.1 on another (TLS terminated there,
+ * each connection handed to the cleartext port over loopback), both serving the same routes. Several instances share the ports; Vert.x spreads connections over them.
  * Routes: {@code POST /} Kinesis, {@code GET /v1/streams/{stream}/subscribe} (WebSocket), {@code /v1/...} REST,
  * {@code GET /health}, {@code GET /ready}, {@code GET /metrics} (Prometheus). Confined to its event loop.
  */
@@ -61,7 +65,11 @@ final class HttpVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        return Future.all(listeners.stream().map(this::listen).toList());
+        // The cleartext port first: the TLS ports hand their connections to it.
+        Listener cleartext = listeners.stream().filter(l -> l.tls() == null).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no cleartext listener"));
+        return listen(cleartext).compose(server -> Future.all(listeners.stream().filter(l -> l.tls() != null)
+                .map(l -> listenTls(l, server.actualPort())).toList()));
     }
 
     private Future<HttpServer> listen(Listener listener) {
@@ -69,18 +77,47 @@ final class HttpVerticle extends VerticleBase {
                 .setHost(host)
                 .setPort(listener.port())
                 .setHandle100ContinueAutomatically(true)
-                .setTcpNoDelay(true);
-        if (listener.tls() == null) {
-            options.setHttp2ClearTextEnabled(true);
-        } else {
-            options.setSsl(true)
-                    .setKeyCertOptions(new PemKeyCertOptions()
-                            .setCertPath(listener.tls().certPath().toString())
-                            .setKeyPath(listener.tls().keyPath().toString()))
-                    .setUseAlpn(true)
-                    .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1));
-        }
+                .setTcpNoDelay(true)
+                .setHttp2ClearTextEnabled(true);
         HttpServer server = vertx.createHttpServer(options).requestHandler(this::route);
+        return server.listen().onSuccess(s -> listener.bound().accept(s.actualPort()));
+    }
+
+    /**
+     * A TLS port: TLS is terminated here (ALPN offers h2 and http/1.1), and the connection's bytes go on to the
+     * cleartext port over loopback, which tells HTTP/2 from HTTP/1.1 by the first bytes the client sends. So a
+     * client that chose HTTP/2 by ALPN, one that speaks HTTP/2 without asking (the AWS SDK's async client by
+     * default, and KCL's), and an HTTP/1.1 client (boto3, the AWS CLI, KPL, WebSocket) are all served, as Kinesis's
+     * endpoints serve them. (Vert.x's own TLS server picks HTTP/2 only by ALPN.) Both directions are piped with
+     * back-pressure; either side closing closes the other.
+     */
+    private Future<NetServer> listenTls(Listener listener, int cleartextPort) {
+        NetServerOptions options = new NetServerOptions()
+                .setHost(host)
+                .setPort(listener.port())
+                .setTcpNoDelay(true)
+                .setSsl(true)
+                .setKeyCertOptions(new PemKeyCertOptions()
+                        .setCertPath(listener.tls().certPath().toString())
+                        .setKeyPath(listener.tls().keyPath().toString()))
+                .setUseAlpn(true);
+        options.getSslOptions().setApplicationLayerProtocols(List.of("h2", "http/1.1"));
+        NetClient inner = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true));
+        String loopback = host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
+        NetServer server = vertx.createNetServer(options).connectHandler(outer -> {
+            outer.pause();
+            inner.connect(cleartextPort, loopback).onComplete(ar -> {
+                if (ar.failed()) {
+                    outer.close();
+                    return;
+                }
+                NetSocket plain = ar.result();
+                outer.closeHandler(v -> plain.close());
+                plain.closeHandler(v -> outer.close());
+                outer.pipeTo(plain);
+                plain.pipeTo(outer);
+            });
+        });
         return server.listen().onSuccess(s -> listener.bound().accept(s.actualPort()));
     }
 

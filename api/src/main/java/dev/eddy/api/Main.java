@@ -81,7 +81,7 @@ public final class Main {
         }
         return banner + System.lineSeparator()
                 + "Eddy " + EddyConfig.VERSION + " listening on https://" + config.host() + ":" + tlsPort
-                + " (TLS; HTTP/2 and HTTP/1.1 by ALPN)" + System.lineSeparator()
+                + " (TLS; HTTP/2 and HTTP/1.1)" + System.lineSeparator()
                 + "TLS certificate: " + tls.certPath() + " (" + tls.origin().description() + ")" + System.lineSeparator()
                 + "TLS certificate SHA-256 fingerprint: " + tls.fingerprint();
     }

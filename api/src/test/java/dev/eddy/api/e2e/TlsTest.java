@@ -9,6 +9,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.Protocol;
 import software.amazon.awssdk.services.kinesis.KinesisAsyncClient;
 import software.amazon.awssdk.services.kinesis.KinesisClient;
 import software.amazon.awssdk.services.kinesis.model.ConsumerStatus;
@@ -200,6 +203,24 @@ class TlsTest {
             assertEquals("pushed over h2", received.get(0).data().asUtf8String());
             assertEquals(put.sequenceNumber(), received.get(0).sequenceNumber());
             call.cancel(true);
+        }
+    }
+
+    @Test
+    void theAsyncSdkClientWithItsDefaultsSpeaksHttp2OverTlsWithoutAlpn() throws Exception {
+        // The SDK's Netty client (and KCL's KinesisClientUtil) assume HTTP/2 on TLS without negotiating it.
+        Shards.createStream(kinesis, "assumed-h2", 1);
+        try (KinesisAsyncClient async = KinesisAsyncClient.builder()
+                .endpointOverride(eddy.tlsEndpoint())
+                .region(Region.US_EAST_1)
+                .credentialsProvider(SdkClients.CREDENTIALS)
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().protocol(Protocol.HTTP2)
+                        .tlsTrustManagersProvider(() -> trust))
+                .build()) {
+            PutRecordResponse put = async.putRecord(b -> b.streamName("assumed-h2").partitionKey("k")
+                    .data(SdkBytes.fromUtf8String("h2 assumed"))).get(30, TimeUnit.SECONDS);
+            assertEquals("shardId-000000000000", put.shardId());
+            assertEquals(List.of("h2 assumed"), Shards.texts(Shards.readShard(kinesis, "assumed-h2", put.shardId())));
         }
     }
 

@@ -47,6 +47,8 @@ final class Jq {
             query.apply(Scope.newChildScope(BUILTINS), input, out::add);
         } catch (JsonQueryException | RuntimeException e) {
             throw new JqFailure(e.getMessage() == null ? e.toString() : e.getMessage());
+        } catch (StackOverflowError e) {
+            throw new JqFailure("The jq program recursed too deeply.");
         }
         return out;
     }

@@ -88,6 +88,36 @@ class ProjectionsResumeTest {
     }
 
     @Test
+    void aFailedProjectionStaysFailedAcrossARestart() {
+        put(0, 10, new TreeMap<>());
+        Projections projections = await(Projections.start(vertx, streams));
+        ObjectNode recursing = definition("recursing");
+        recursing.put("reduce", "def f: f + 1; f");
+        await(projections.create(recursing));
+        ObjectNode typeError = definition("type-error");
+        typeError.put("reduce", ".event.data.amount + \"x\"");
+        await(projections.create(typeError));
+        awaitTrue(() -> projections.describe("recursing").path("status").asText().equals("FAILED"));
+        awaitTrue(() -> projections.describe("type-error").path("status").asText().equals("FAILED"));
+        JsonNode error = projections.describe("type-error").path("lastError");
+        assertTrue(error.path("message").asText().length() > 0, error.toString());
+        assertEquals(0, projections.describe("recursing").path("eventsProcessed").asLong());
+        assertTrue(projections.describe("recursing").path("lastError").path("message").asText().length() > 0,
+                projections.describe("recursing").toString());
+        await(projections.close());
+
+        Projections again = await(Projections.start(vertx, streams));
+        awaitTrue(() -> again.describe("type-error").path("status").asText().equals("FAILED"));
+        assertEquals(error, again.describe("type-error").path("lastError"));
+        assertEquals(0, again.describe("type-error").path("eventsProcessed").asLong());
+        await(again.delete("type-error"));
+        assertThrows(PlatformException.class, () -> again.describe("type-error"));
+        assertEquals(null, await(streams.metadata().get(ProjectionRunner.SNAPSHOTS, "type-error")));
+        assertEquals(null, await(streams.metadata().get(Projections.DEFINITIONS, "type-error")));
+        await(again.close());
+    }
+
+    @Test
     void badDefinitionsAreInvalidArguments() {
         ObjectNode ok = definition("x");
         ProjectionDefinition parsed = ProjectionDefinition.parse(ok);

@@ -58,7 +58,7 @@ final class ProjectionRunner extends VerticleBase {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** Lifecycle as the API reports it. */
+    /** Lifecycle as the API reports it (STARTING only until {@link #start} completes, so never seen outside). */
     enum Status { STARTING, RUNNING, FAILED }
 
     /** Why a projection stopped, and at which record (the record fields are null when no record caused it). */
@@ -104,9 +104,10 @@ final class ProjectionRunner extends VerticleBase {
     public Future<?> start() {
         lastSave = System.currentTimeMillis();
         timer = vertx.setPeriodic(SAVE_EVERY_MILLIS, id -> maybeSave(false));
-        // A projection that cannot start (its snapshot unreadable, a stream gone) reports FAILED: the deployment
+        // Started once its feeds are positioned (a LATEST projection folds everything appended after that). A
+        // projection that cannot start (its snapshot unreadable, a stream gone) reports FAILED: the deployment
         // itself succeeds, so it can be seen and deleted.
-        metadata.get(SNAPSHOTS, definition.name())
+        return metadata.get(SNAPSHOTS, definition.name())
                 .compose(bytes -> {
                     boolean fresh = bytes == null;
                     if (!fresh) {
@@ -118,8 +119,10 @@ final class ProjectionRunner extends VerticleBase {
                     }
                     return openFeeds(fresh);
                 })
-                .onFailure(e -> fail("The projection could not start: " + message(e), null, null, null));
-        return Future.succeededFuture();
+                .recover(e -> {
+                    fail("The projection could not start: " + message(e), null, null, null);
+                    return Future.succeededFuture();
+                });
     }
 
     private Future<Void> openFeeds(boolean fresh) {

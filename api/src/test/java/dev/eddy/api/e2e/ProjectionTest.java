@@ -152,6 +152,24 @@ class ProjectionTest {
     }
 
     @Test
+    void queriesCheckTheirParameters() {
+        Shards.createStream(client, "orders-g", 1);
+        create(orders("orders-g-totals", "orders-g"));
+        assertEquals(400, rest.get("/v1/projections/orders-g-totals/state?limit=0").status());
+        assertEquals(400, rest.get("/v1/projections/orders-g-totals/state?limit=1001").status());
+        assertEquals(400, rest.get("/v1/projections/orders-g-totals/state?cursor=%25%25").status());
+        assertEquals(404, rest.get("/v1/projections/no-such-projection/state").status());
+        assertEquals(404, rest.get("/v1/projections/no-such-projection/state/k").status());
+        RestClient.Reply notAllowed = rest.post("/v1/projections/orders-g-totals", "{}");
+        assertEquals(405, notAllowed.status(), notAllowed.toString());
+        assertEquals(404, rest.get("/v1/projections/orders-g-totals/nothing-here").status());
+        RestClient.Reply empty = rest.get("/v1/projections/orders-g-totals/state");
+        assertEquals(0, empty.body().path("states").size());
+        assertTrue(empty.body().path("nextCursor").isNull());
+        assertEquals(204, rest.delete("/v1/projections/orders-g-totals").status());
+    }
+
+    @Test
     void aFailingReducerStopsOnlyItsProjection() {
         Shards.createStream(client, "orders-d", 1);
         Map<String, Fold> expected = new TreeMap<>();

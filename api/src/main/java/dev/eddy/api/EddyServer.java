@@ -9,6 +9,7 @@ import dev.eddy.platform.Storage;
 import dev.eddy.platform.StorageSettings;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
+import dev.eddy.projections.Projections;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,8 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A running Eddy server: the store, the platform over it and the HTTP front door (cleartext, and TLS when
  * configured). Thread-safe.
  *
- * <p>{@link #start} finds (or generates) the TLS certificate, opens the store, starts the platform, then
- * listens; {@link #close} stops listening, then closes the store.
+ * <p>{@link #start} finds (or generates) the TLS certificate, opens the store, starts the platform and the
+ * stored projections, then listens; {@link #close} stops listening, then the projections, then closes the store.
  */
 public final class EddyServer {
 
@@ -31,6 +32,7 @@ public final class EddyServer {
     private final EddyConfig config;
     private final Storage store;
     private final Streams streams;
+    private final Projections projections;
     private final Telemetry telemetry;
     private final StreamMetrics metrics;
     private final TlsMaterial tls;
@@ -41,7 +43,8 @@ public final class EddyServer {
     private Future<Void> closing;
 
     private EddyServer(Vertx vertx, EddyConfig config, TlsMaterial tls, Storage store, Streams streams,
-                       Telemetry telemetry, StreamMetrics metrics) {
+                       Projections projections, Telemetry telemetry, StreamMetrics metrics) {
+        this.projections = projections;
         this.vertx = vertx;
         this.tls = tls;
         this.config = config;
@@ -66,8 +69,12 @@ public final class EddyServer {
         return tlsMaterial(vertx, config).compose(tls -> Platform.openStorage(vertx, storage(config)).compose(store -> {
             StreamMetrics metrics = telemetry.streamMetrics(config, store.backend());
             return Platform.start(vertx, store, config.platformOptions(), metrics)
-                    .map(streams -> new EddyServer(vertx, config, tls, store, streams, telemetry, metrics))
-                    .compose(server -> server.listen().map(server))
+                    .compose(streams -> Projections.start(vertx, streams)
+                            .map(projections -> new EddyServer(vertx, config, tls, store, streams, projections,
+                                    telemetry, metrics)))
+                    .compose(server -> server.listen().map(server)
+                            .recover(failure -> server.projections.close()
+                                    .transform(ignored -> Future.failedFuture(failure))))
                     .recover(failure -> store.close().transform(ignored -> Future.failedFuture(failure)));
         }));
     }
@@ -92,7 +99,7 @@ public final class EddyServer {
     private Future<Void> listen() {
         KinesisHttpHandler handler = new KinesisHttpHandler(new KinesisApi(streams, config.clock(), metrics),
                 config.maxRequestBytes(), metrics);
-        RestHandler rest = new RestHandler(streams, config.maxRequestBytes(), metrics);
+        RestHandler rest = new RestHandler(streams, projections, config.maxRequestBytes(), metrics);
         SubscribeHandler subscribe = new SubscribeHandler(vertx, streams, config.clock(), metrics);
         // Port 0 would give each instance its own random port; a negative port shares one random port among
         // the servers listening on that same negative number, so the TLS port takes another one.
@@ -152,11 +159,17 @@ public final class EddyServer {
         return ready;
     }
 
-    /** Stops the HTTP servers, then closes the store. Idempotent. */
+    /** The projections service (for in-process use and tests). */
+    public Projections projections() {
+        return projections;
+    }
+
+    /** Stops the HTTP servers, then the projections (each saving its snapshot), then closes the store. Idempotent. */
     public synchronized Future<Void> close() {
         if (closing == null) {
             ready = false;
-            closing = undeploy().transform(ignored -> store.close()).onComplete(ignored -> telemetry.close());
+            closing = undeploy().transform(ignored -> projections.close())
+                    .transform(ignored -> store.close()).onComplete(ignored -> telemetry.close());
         }
         return closing;
     }

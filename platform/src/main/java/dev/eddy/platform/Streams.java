@@ -102,6 +102,9 @@ public interface Streams {
     /** Feeds over the streams: how readers inside the server read, without shard iterators. */
     Feeds feeds();
 
+    /** Durable key-value documents in the streams' own backend, for services beside the API. */
+    KeyValueStore metadata();
+
     /** The enhanced fan-out consumers registered on the streams. */
     Consumers consumers();
 

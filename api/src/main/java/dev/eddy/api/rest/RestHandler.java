@@ -3,6 +3,7 @@ package dev.eddy.api.rest;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.eddy.platform.StreamMetrics;
 import dev.eddy.platform.Streams;
+import dev.eddy.projections.Projections;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -22,7 +23,9 @@ import java.util.List;
  *
  * <p>Routes: {@code GET|POST /v1/streams}; {@code GET|DELETE /v1/streams/{stream}};
  * {@code GET /v1/streams/{stream}/records}; {@code GET|POST /v1/streams/{stream}/keys/{key}/events};
- * {@code GET /v1/streams/{stream}/groups}; {@code GET|DELETE /v1/streams/{stream}/groups/{group}}.
+ * {@code GET /v1/streams/{stream}/groups}; {@code GET|DELETE /v1/streams/{stream}/groups/{group}};
+ * {@code GET|POST /v1/projections}; {@code GET|DELETE /v1/projections/{name}};
+ * {@code GET /v1/projections/{name}/state}; {@code GET /v1/projections/{name}/state/{key}}.
  * Path segments are percent-decoded, so a key may hold any character.
  */
 public final class RestHandler implements Handler<HttpServerRequest> {
@@ -37,10 +40,12 @@ public final class RestHandler implements Handler<HttpServerRequest> {
     private final EventResources eventResources;
     private final RecordResources recordResources;
     private final GroupResources groupResources;
+    private final ProjectionResources projectionResources;
     private final int maxBodyBytes;
     private final StreamMetrics metrics;
 
-    public RestHandler(Streams streams, int maxBodyBytes, StreamMetrics metrics) {
+    public RestHandler(Streams streams, Projections projections, int maxBodyBytes, StreamMetrics metrics) {
+        this.projectionResources = new ProjectionResources(projections);
         this.metrics = metrics;
         this.streamResources = new StreamResources(streams);
         this.eventResources = new EventResources(streams);
@@ -69,8 +74,9 @@ public final class RestHandler implements Handler<HttpServerRequest> {
             return;
         }
         String operation = operation(request.method(), segments);
-        String stream = segments.size() >= 2 ? segments.get(1) : null;
-        String key = segments.size() >= 4 && segments.get(2).equals("keys") ? segments.get(3) : null;
+        boolean streamRoute = !segments.isEmpty() && segments.get(0).equals("streams");
+        String stream = streamRoute && segments.size() >= 2 ? segments.get(1) : null;
+        String key = streamRoute && segments.size() >= 4 && segments.get(2).equals("keys") ? segments.get(3) : null;
         BodyReader.read(request, maxBodyBytes)
                 .compose(body -> {
                     try {
@@ -153,17 +159,62 @@ public final class RestHandler implements Handler<HttpServerRequest> {
                 throw notAllowed(method, "GET, POST");
             }
         }
+        if (n >= 1 && s.get(0).equals("projections")) {
+            return projections(request, s, body);
+        }
         throw new Problem(ProblemType.NOT_FOUND, "No resource at " + QueryParams.abbreviate(request.path())
                 + "; see the README's REST section for the routes under " + PREFIX + ".");
+    }
+
+    private Future<Answer> projections(HttpServerRequest request, List<String> s, Buffer body) {
+        HttpMethod method = request.method();
+        int n = s.size();
+        if (n == 1) {
+            if (method == HttpMethod.GET) {
+                return projectionResources.list();
+            }
+            if (method == HttpMethod.POST) {
+                return projectionResources.create(json(body));
+            }
+            throw notAllowed(method, "GET, POST");
+        }
+        String name = s.get(1);
+        if (n == 2) {
+            if (method == HttpMethod.GET) {
+                return projectionResources.describe(name);
+            }
+            if (method == HttpMethod.DELETE) {
+                return projectionResources.delete(name);
+            }
+            throw notAllowed(method, "GET, DELETE");
+        }
+        if (n == 3 && s.get(2).equals("state")) {
+            if (method == HttpMethod.GET) {
+                return projectionResources.states(name, QueryParams.intIn(request, "limit", 1, Projections.MAX_PAGE,
+                        ProjectionResources.DEFAULT_LIMIT), request.getParam("cursor"));
+            }
+            throw notAllowed(method, "GET");
+        }
+        if (n == 4 && s.get(2).equals("state")) {
+            if (method == HttpMethod.GET) {
+                return projectionResources.state(name, s.get(3));
+            }
+            throw notAllowed(method, "GET");
+        }
+        throw new Problem(ProblemType.NOT_FOUND, "No resource at " + QueryParams.abbreviate(request.path())
+                + "; see the README's Projections section for the routes under " + PREFIX + "/projections.");
     }
 
     /** The operation a route names, for metrics (a bounded set of names). */
     static String operation(HttpMethod method, List<String> s) {
         int n = s.size();
+        String m = method.name();
+        if (n >= 1 && s.get(0).equals("projections")) {
+            return projectionOperation(m, n);
+        }
         if (n == 0 || !s.get(0).equals("streams")) {
             return "Unknown";
         }
-        String m = method.name();
         if (n == 1) {
             return m.equals("GET") ? "ListStreams" : m.equals("POST") ? "CreateStream" : "Unknown";
         }
@@ -183,6 +234,16 @@ public final class RestHandler implements Handler<HttpServerRequest> {
             return m.equals("POST") ? "AppendEvents" : "ReadEvents";
         }
         return "Unknown";
+    }
+
+    private static String projectionOperation(String m, int n) {
+        return switch (n) {
+            case 1 -> m.equals("GET") ? "ListProjections" : m.equals("POST") ? "CreateProjection" : "Unknown";
+            case 2 -> m.equals("GET") ? "DescribeProjection" : m.equals("DELETE") ? "DeleteProjection" : "Unknown";
+            case 3 -> "ListProjectionStates";
+            case 4 -> "GetProjectionState";
+            default -> "Unknown";
+        };
     }
 
     private static JsonNode json(Buffer body) {

@@ -18,7 +18,8 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
  * The layering that must hold by itself: {@code api} sees only {@code platform}'s published package (no
  * {@code platform.impl}, no {@code eventstore} type, so storage failures reach it as platform exceptions), the
  * platform's published package does not hand out its implementation, and the store is used through its SPI
- * package, its backends picked only by {@code Platform}.
+ * package, its backends picked only by {@code Platform}; {@code projections} is held to the same published
+ * package as {@code api}.
  */
 class ArchitectureTest {
 
@@ -36,6 +37,21 @@ class ArchitectureTest {
                 .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore..", "dev.eddy.platform.impl..")
                 .because("api talks to the platform's interfaces only; storage is the platform's business");
         rule.check(main);
+    }
+
+    @Test
+    void projectionsUseOnlyThePlatformsPublishedPackage() {
+        ArchRule rule = noClasses().that().resideInAPackage("dev.eddy.projections..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.eddy.eventstore..", "dev.eddy.platform.impl..",
+                        "dev.eddy.api..")
+                .because("projections sit beside api on the platform's published interfaces (feeds, metadata) only");
+        rule.check(main);
+    }
+
+    @Test
+    void theProjectionsModuleIsPresent() {
+        // The rule above would pass vacuously if the projections' classes were not on the classpath.
+        org.junit.jupiter.api.Assertions.assertTrue(main.containPackage("dev.eddy.projections"));
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.eddy.platform.Feeds;
 import dev.eddy.platform.FeedStart;
 import dev.eddy.platform.GetRecordsResult;
 import dev.eddy.platform.HistoryEvent;
+import dev.eddy.platform.KeyValueStore;
 import dev.eddy.platform.PlatformException;
 import dev.eddy.platform.PlatformOptions;
 import dev.eddy.platform.PutEntry;
@@ -75,6 +76,7 @@ public final class StreamsImpl implements Streams {
     private final Retention retention;
     private final Appends appends;
     private final ShardReads reads;
+    private final KeyValueStore metadata;
     /** Appends in flight per shard and the reshard gates, per stream incarnation (uid). */
     private final ConcurrentMap<String, ShardGates> gates = new ConcurrentHashMap<>();
     private final StreamMetrics metrics;
@@ -93,6 +95,7 @@ public final class StreamsImpl implements Streams {
         this.consumers = new ConsumersImpl(vertx, this, store, options);
         this.resharding = new Resharding(vertx, this, options);
         this.retention = new Retention(vertx, this, store, options);
+        this.metadata = new ExternalMetadata(store);
         this.appends = new Appends(this, store, options, metrics, appendListeners);
         this.reads = new ShardReads(this, store, options,
                 new ShardIterators(iteratorKey, options.clock(), options.iteratorTtl()));
@@ -302,6 +305,11 @@ public final class StreamsImpl implements Streams {
     @Override
     public Feeds feeds() {
         return feeds;
+    }
+
+    @Override
+    public KeyValueStore metadata() {
+        return metadata;
     }
 
     @Override

@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 final class ConsumerActions {
 
     private static final Pattern CONSUMER_NAME = Pattern.compile("[a-zA-Z0-9_.-]+");
-    private static final Pattern CONSUMER_ARN = Pattern.compile("^(arn):aws.*:kinesis:.*:\\d{12}:.*stream/[a-zA-Z0-9_.-]+/consumer/[a-zA-Z0-9_.-]+:[0-9]+");
+    /** A consumer ARN as the Kinesis API reference constrains it (also SubscribeToShard's ConsumerARN). */
+    static final Pattern CONSUMER_ARN = Pattern.compile("^(arn):aws.*:kinesis:.*:\\d{12}:.*stream/[a-zA-Z0-9_.-]+/consumer/[a-zA-Z0-9_.-]+:[0-9]+");
 
     private final Streams streams;
     private final Clock clock;

@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 
 import java.time.Clock;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * SubscribeToShard, enhanced fan-out's push: validates the request at the edge, checks the consumer (registered,
@@ -21,8 +20,6 @@ import java.util.regex.Pattern;
  */
 final class FanOutActions {
 
-    private static final Pattern CONSUMER_ARN = Pattern.compile(
-            "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream/[a-zA-Z0-9_.-]+/consumer/[a-zA-Z0-9_.-]+:[0-9]+");
     /** Within this long after a subscription started, another one for the same consumer and shard is refused. */
     static final long TAKEOVER_AFTER_MILLIS = 5_000;
 
@@ -52,7 +49,7 @@ final class FanOutActions {
         Long timestamp = position == null ? null : position.timestampMillis("Timestamp");
         Validator v = new Validator()
                 .required("consumerARN", consumerArn).length("consumerARN", consumerArn, 1, 2048)
-                .pattern("consumerARN", consumerArn, CONSUMER_ARN)
+                .pattern("consumerARN", consumerArn, ConsumerActions.CONSUMER_ARN)
                 .required("shardId", shardId).shardId("shardId", shardId)
                 .required("startingPosition", position);
         if (position != null) {

@@ -164,11 +164,8 @@ final class ShardSubscription extends EventStreamReply implements FeedHandler {
             return;
         }
         List<Record> records = batch.records();
-        String continuation = feed.resumeAfter(shardId);
-        if (continuation == null) {
-            continuation = records.get(records.size() - 1).sequenceNumber();
-        }
-        String next = continuation;
+        // The number after the last record delivered (or skipped): the feed advanced past them before this call.
+        String next = feed.resumeAfter(shardId);
         long bytes = 0;
         for (Record r : records) {
             bytes += r.data().length;
